@@ -1,0 +1,45 @@
+# The two commands a newcomer needs (see README): `make run` and `make test`.
+# Both create .venv and install everything on a fresh machine; later runs reuse it.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+MENU   ?= menus/burger.yaml
+
+.PHONY: run test install lint typecheck layers unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: the main job — today the text-ordering REPL on the burger menu (MENU=menus/pizza.yaml to switch)
+run: install
+	$(BIN)/orderline chat --menu $(MENU)
+
+## test: lint, format check, mypy --strict, import-linter layer contracts, then the test suite
+test: install lint typecheck layers unit
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: install
+	$(BIN)/mypy
+
+layers: install
+	$(BIN)/lint-imports
+
+unit: install
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/orderline bench turns --menu menus/burger.yaml
+	$(BIN)/orderline bench pizza --nlu rules --data ../shared/benchmarks/pizza/PIZZA_dev.json --out reports/pizza_pred.jsonl
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache reports
