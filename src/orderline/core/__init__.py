@@ -1,0 +1,1 @@
+"""Core vocabulary shared by every layer: commands, events, provenance, errors."""
