@@ -1,0 +1,129 @@
+"""Deterministic reply templates: confirm each change, ask one question at a time, read back."""
+
+from __future__ import annotations
+
+from orderline.core.events import (
+    ChangeRequested,
+    ClarificationNeeded,
+    Cleared,
+    Event,
+    HandedOff,
+    LineAdded,
+    LineChanged,
+    LineRemoved,
+    NotUnderstood,
+    OrderCancelled,
+    OrderSubmitted,
+    ReadbackRequested,
+    Rejected,
+    RejectReason,
+    Undone,
+    UpsellOffered,
+)
+from orderline.menu.schema import Menu
+from orderline.order.describe import describe_line, join_words
+from orderline.order.pricing import money, totals
+from orderline.order.state import DialogState, Order
+
+_REJECTIONS: dict[RejectReason, str] = {
+    RejectReason.UNKNOWN_ITEM: "Sorry, we don't have that on our menu.",
+    RejectReason.UNAVAILABLE: "Sorry, {detail} is not available right now.",
+    RejectReason.NOT_IN_DAYPART: "Sorry, {detail} is not served at this time of day.",
+    RejectReason.UNKNOWN_LINE: "Sorry, I couldn't find that in your order.",
+    RejectReason.UNKNOWN_SIZE: "Sorry, we don't have {detail}.",
+    RejectReason.UNKNOWN_OPTION: "Sorry, we can't do {detail}.",
+    RejectReason.TOO_MANY_CHOICES: "Sorry, you can choose {detail}.",
+    RejectReason.QUANTITY_CAP: "Sorry, I can only put {detail} on one order.",
+    RejectReason.LINE_CAP: "Sorry, that order is too large for the lane; I can take {detail}.",
+    RejectReason.UNKNOWN_SLOT: "Sorry, {detail} is not one of the choices.",
+    RejectReason.NOTHING_TO_UNDO: "There's nothing to undo.",
+    RejectReason.EMPTY_ORDER: "Your order is empty so far. What can I get for you?",
+    RejectReason.ORDER_CLOSED: "This order is already {detail}.",
+    RejectReason.NOT_UNDERSTOOD: "Sorry, I didn't catch that.",
+    RejectReason.NOT_APPLICABLE: "",
+}
+
+
+def _option_names(ids: tuple[str, ...], menu: Menu, group: str | None = None) -> list[str]:
+    names: list[str] = []
+    for option_id in ids:
+        if group is not None and (g := menu.group_index.get(group)) is not None:
+            option = g.option(option_id)
+            names.append(option.name if option is not None else option_id)
+        elif (item := menu.item(option_id)) is not None:
+            names.append(item.name)
+        else:
+            names.append(menu.size_name(option_id))
+    return names
+
+
+def question(event: ClarificationNeeded, order: Order, menu: Menu) -> str:
+    """One clarifying question for one missing choice."""
+    line = order.line(event.line)
+    item = menu.item(line.item) if line is not None else None
+    what = item.name if item is not None else "item"
+    if event.choice == "size":
+        return f"What size would you like for the {what}: {join_words(_option_names(event.options, menu), 'or')}?"
+    if event.choice == "slot":
+        slot = next((s for s in item.slots if s.id == event.target), None) if item is not None else None
+        slot_name = slot.name if slot is not None else event.target
+        names = join_words(_option_names(event.options[:6], menu), "or")
+        return f"Which {slot_name} would you like with the {what}: {names}?"
+    group = menu.group_index.get(event.target)
+    names = join_words(_option_names(event.options[:6], menu, event.target), "or")
+    return f"Which {group.name if group else event.target} would you like for the {what}: {names}?"
+
+
+def readback(order: Order, menu: Menu) -> str:
+    lines = [describe_line(line, menu) for line in order.lines]
+    total = money(totals(order, menu).total_cents, menu.currency)
+    return f"I have {join_words(lines)}. Your total is {total}."
+
+
+def _event_text(event: Event, before: Order, after: Order, menu: Menu) -> str:
+    if isinstance(event, LineAdded | LineChanged):
+        line = after.line(event.line)
+        return f"Okay, {describe_line(line, menu)}." if line is not None else ""
+    if isinstance(event, LineRemoved):
+        return f"Okay, I removed the {event.name}."
+    if isinstance(event, Rejected):
+        return _REJECTIONS[event.reason].format(detail=event.detail)
+    if isinstance(event, UpsellOffered):
+        return event.prompt
+    if isinstance(event, ReadbackRequested):
+        return f"{readback(after, menu)} Is that correct?"
+    if isinstance(event, OrderSubmitted):
+        return f"Thank you! Your total is {money(event.total_cents, menu.currency)}. Please pull forward."
+    if isinstance(event, OrderCancelled):
+        return "Okay, I've cancelled your order."
+    if isinstance(event, HandedOff):
+        return "Let me get a team member to help you."
+    if isinstance(event, Undone):
+        return "Okay, I undid that."
+    if isinstance(event, Cleared):
+        return "Okay, I've cleared your order."
+    if isinstance(event, ChangeRequested):
+        return "Sorry about that. What would you like to change?"
+    if isinstance(event, NotUnderstood):
+        return "Sorry, I didn't catch that. Could you say it again?"
+    return ""
+
+
+def plan_reply(before: Order, after: Order, events: tuple[Event, ...], menu: Menu) -> str:
+    """The reply for one turn. At most one clarifying question; a prompt to continue when idle."""
+    parts: list[str] = []
+    ask: str | None = None
+    for event in events:
+        if isinstance(event, ClarificationNeeded):
+            ask = ask or question(event, after, menu)
+            continue
+        text = _event_text(event, before, after, menu)
+        if text and text not in parts:
+            parts.append(text)
+    if ask is not None and after.state is DialogState.CLARIFYING:
+        parts.append(ask)  # one question, after the confirmations
+    elif after.state is DialogState.GREETING and not parts:
+        parts.append(menu.greeting)
+    elif after.state is DialogState.TAKING_ORDER and not (parts and parts[-1].endswith("?")):
+        parts.append("Anything else?")
+    return " ".join(parts)
