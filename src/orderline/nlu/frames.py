@@ -1,0 +1,412 @@
+"""Group tags into frames: one frame per thing the customer mentions (an item with its quantity,
+size and modifiers), with negation scope ("no onions or pickles") and levels ("extra cheese").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from orderline.core.commands import Level, ModifierSpec
+from orderline.menu.schema import Menu
+from orderline.nlu.tagger import Sense, Tag
+from orderline.nlu.vocab import HOMOPHONE_NUMBERS, PLURAL_REFS, Kind
+
+_CONTENT = (Kind.ITEM, Kind.OPTION, Kind.SIZE)
+
+
+@dataclass(slots=True)
+class ModMention:
+    options: tuple[str, ...]
+    level: Level = Level.REGULAR
+    negated: bool = False
+    on_side: bool = False
+    start: int = 0
+    end: int = 0
+
+    def spec(self, option: str) -> ModifierSpec:
+        return ModifierSpec(option=option, level=self.level, negated=self.negated, on_side=self.on_side)
+
+
+@dataclass(slots=True)
+class Frame:
+    """One mentioned thing. ``head`` is an item id; ``ref_item`` marks "on the burger" references."""
+
+    qty: int | None = None
+    qty_weak: bool = False
+    size: str | None = None
+    head: str | None = None
+    head_alts: tuple[str, ...] = ()
+    ref_item: str | None = None
+    ordinal: int | None = None
+    mods: list[ModMention] = field(default_factory=list)
+    negated_head: bool = False
+    pronoun: bool = False  # "a small one with ham": the item named before
+    all_ref: bool = False  # "on both", "them all": every item just mentioned
+    conj_before: bool = False  # an "and"/"or" came between the previous frame and this one
+    start: int = 0
+    end: int = 0
+    confidence: float = 1.0
+
+    @property
+    def empty(self) -> bool:
+        return (
+            self.qty is None
+            and self.size is None
+            and self.head is None
+            and not self.mods
+            and self.ref_item is None
+            and self.ordinal is None
+            and not self.all_ref
+        )
+
+
+def _next_item(tags: list[Tag], k: int, window: int = 3) -> Tag | None:
+    return next((t for t in tags[k + 1 : k + 1 + window] if t.has(Kind.ITEM)), None)
+
+
+def resolve_senses(tags: list[Tag], menu: Menu) -> list[Tag]:
+    """Pick one reading for words that have several ("no", "regular", "to", "a", "med")."""
+    out: list[Tag] = []
+    for k, tag in enumerate(tags):
+        nxt = tags[k + 1] if k + 1 < len(tags) else None
+        adjacent = nxt is not None and nxt.start == tag.end
+        if tag.has(Kind.QTY) and tag.text in HOMOPHONE_NUMBERS:
+            if adjacent and nxt is not None and (nxt.kind is Kind.ITEM or nxt.kind is Kind.SIZE):
+                out.append(tag.only(Kind.QTY))
+            continue
+        prev = tags[k - 1] if k > 0 else None
+        if tag.has(Kind.QTY) and tag.text == "one" and prev is not None and prev.kind is Kind.SIZE:
+            out.append(Tag((Sense(Kind.REF, "one"),), tag.start, tag.end, tag.text))  # "a small one"
+            continue
+        if tag.has(Kind.QTY) and tag.text in ("a", "an"):
+            if adjacent and nxt is not None and any(nxt.has(c) for c in (*_CONTENT, Kind.LEVEL)):
+                out.append(tag.only(Kind.QTY))
+            continue
+        if tag.has(Kind.NEG) and tag.has(Kind.NO):
+            negatable = nxt is not None and any(nxt.has(c) for c in (Kind.OPTION, Kind.LEVEL, Kind.ITEM))
+            out.append(tag.only(Kind.NEG if negatable else Kind.NO))
+            continue
+        if tag.has(Kind.LEVEL) and tag.has(Kind.SIZE):
+            is_level = adjacent and nxt is not None and nxt.has(Kind.OPTION)
+            out.append(tag.only(Kind.LEVEL if is_level else Kind.SIZE))
+            continue
+        if tag.has(Kind.SIZE) and tag.has(Kind.OPTION):
+            item = _next_item(tags, k)
+            fits = item is not None and any(option_fits(menu, str(i), _options(tag)) for i in _values(item))
+            out.append(tag.only(Kind.OPTION if fits else Kind.SIZE))
+            continue
+        entity = tuple(s for s in tag.senses if s.kind in _CONTENT)
+        if entity and len(entity) < len(tag.senses):
+            out.append(Tag(entity, tag.start, tag.end, tag.text, tag.confidence))
+            continue
+        out.append(tag)
+    return out
+
+
+def _values(tag: Tag) -> tuple[str, ...]:
+    return tuple(str(s.value) for s in tag.senses if s.kind is Kind.ITEM)
+
+
+def _options(tag: Tag) -> tuple[str, ...]:
+    return tuple(str(s.value) for s in tag.senses if s.kind is Kind.OPTION)
+
+
+def _items(tag: Tag) -> tuple[str, ...]:
+    return tuple(str(s.value) for s in tag.senses if s.kind is Kind.ITEM)
+
+
+def option_fits(menu: Menu, item_id: str | None, options: tuple[str, ...]) -> str | None:
+    """The first of ``options`` that the item accepts, if any."""
+    item = menu.item(item_id) if item_id else None
+    if item is None:
+        return None
+    return next((o for o in options if menu.find_option(item, o) is not None), None)
+
+
+@dataclass(slots=True)
+class _Scan:
+    frames: list[Frame] = field(default_factory=list)
+    cur: Frame = field(default_factory=Frame)
+    neg: bool = False
+    level: Level | None = None
+    prev: Tag | None = None
+    saw_conj: bool = False
+    mods_at_conj: int = 0  # how many modifiers the current frame had at the last "and"/"or"
+    pos_after_head: bool = False  # "a pie with ham ..." : what follows "with" belongs to the pie
+    since_head: bool = False  # a quantity, size or ordinal came after the current head
+
+    def close(self, start: int) -> None:
+        if not self.cur.empty:
+            self.frames.append(self.cur)
+        self.cur = Frame(start=start)
+        self.pos_after_head = self.since_head = False
+        self.mods_at_conj = 0
+
+    def begin(self, start: int) -> Frame:
+        if self.cur.empty:
+            self.cur.start = start
+            self.cur.conj_before = self.saw_conj
+            self.saw_conj = False
+        return self.cur
+
+    def add_mod(self, tag: Tag, options: tuple[str, ...]) -> None:
+        cur = self.begin(tag.start)
+        cur.mods.append(
+            ModMention(options, self.level or Level.REGULAR, self.neg, start=tag.start, end=tag.end)
+        )
+        cur.confidence = min(cur.confidence, tag.confidence)
+        self.level = None
+
+
+class FrameBuilder:
+    """Builds frames for one clause of tags. A new quantity or a second item starts a new frame."""
+
+    def __init__(self, menu: Menu) -> None:
+        self.menu = menu
+        self._fits_cache: dict[tuple[str, ...], bool] = {}
+
+    def build(self, tags: list[Tag]) -> list[Frame]:
+        st = _Scan()
+        for k, tag in enumerate(tags):
+            nxt = tags[k + 1] if k + 1 < len(tags) else None
+            self._step(st, tag, nxt, tags[k + 1 :])
+            st.cur.end = max(st.cur.end, tag.end)
+            st.prev = tag
+        st.close(0)
+        return _distribute(_merge_leading_mods(_inherit_pronouns(st.frames), self.menu))
+
+    def _step(self, st: _Scan, tag: Tag, nxt: Tag | None, rest: list[Tag]) -> None:
+        kind = tag.kind
+        if kind is Kind.QTY and tag.text in ("a", "an") and self._article(st, rest):
+            return
+        if kind is Kind.QTY:
+            cur = st.cur
+            if cur.head is not None or cur.mods or cur.size is not None or cur.ref_item is not None:
+                st.close(tag.start)
+            cur = st.begin(tag.start)
+            cur.qty, cur.qty_weak = int(tag.value), tag.text in ("a", "an")
+            st.neg, st.level = False, None
+            st.since_head = True
+        elif kind is Kind.ORD:
+            cur = st.cur
+            if cur.head is not None or cur.mods or cur.size is not None or cur.ordinal is not None:
+                st.close(tag.start)
+            st.begin(tag.start).ordinal = int(tag.value)
+            st.neg, st.level = False, None
+            st.since_head = True
+        elif kind is Kind.SIZE:
+            cur = st.cur
+            if cur.head is not None and (cur.size is not None or (nxt is not None and nxt.has(Kind.ITEM))):
+                st.close(tag.start)
+            st.begin(tag.start).size = str(tag.value)
+            st.neg = False
+            st.since_head = True
+        elif kind is Kind.ITEM:
+            self._item(st, tag)
+        elif kind is Kind.OPTION:
+            options = _options(tag)
+            cur = st.cur
+            if (
+                cur.head is not None
+                and option_fits(self.menu, cur.head, options) is None
+                and self._fits_any(options)
+            ):
+                st.close(tag.start)
+            st.add_mod(tag, options)
+        elif kind is Kind.LEVEL:
+            if st.prev is None or st.prev.kind is not Kind.NEG:
+                st.neg = False
+            st.level = Level(str(tag.value))
+        elif kind is Kind.NEG:
+            st.neg = True
+        elif kind is Kind.POS:
+            st.neg = False
+            if st.cur.head is not None and not st.since_head:
+                st.pos_after_head = True
+        elif kind is Kind.SIDE and st.cur.mods:
+            st.cur.mods[-1].on_side = True
+            st.cur.mods[-1].negated = False  # "no tomato and the sauce on the side": wanted, aside
+            st.neg = False
+        elif kind is Kind.CONJ:
+            st.saw_conj = True
+            st.mods_at_conj = len(st.cur.mods)
+        elif kind in (Kind.REF, Kind.REFPREP) and tag.text in PLURAL_REFS:
+            self._plural(st, tag, trailing=nxt is None or tag.text.startswith(("on ", "to ", "for ")))
+        elif kind is Kind.REF and tag.text == "one":
+            st.begin(tag.start).pronoun = True
+
+    def _plural(self, st: _Scan, tag: Tag, trailing: bool) -> None:
+        """ "make them all medium" (before) or "hold the onions on both" (after the modifiers)."""
+        cur = st.cur
+        if cur.head is None and cur.qty is None:
+            cur.all_ref = True
+            return
+        if not trailing:
+            st.close(tag.start)
+            st.begin(tag.start).all_ref = True
+            return
+        start = st.mods_at_conj
+        for k in range(len(cur.mods) - 1, 0, -1):
+            if cur.mods[k].negated != cur.mods[k - 1].negated:
+                start = max(start, k)
+                break
+        tail = cur.mods[start:]
+        if not tail:
+            return
+        cur.mods = cur.mods[:start]
+        st.close(tag.start)
+        fresh = st.begin(tail[0].start)
+        fresh.mods, fresh.all_ref = tail, True
+
+    def _fits_any(self, options: tuple[str, ...]) -> bool:
+        if options not in self._fits_cache:
+            self._fits_cache[options] = any(option_fits(self.menu, i.id, options) for i in self.menu.items)
+        return self._fits_cache[options]
+
+    def _article(self, st: _Scan, rest: list[Tag]) -> bool:
+        """Is this "a" an article inside the current frame ("without a thin crust")?"""
+        if st.prev is not None and st.prev.kind is Kind.NEG:
+            return True
+        if st.cur.head is None:
+            return False
+        for tag in rest:
+            if tag.has(Kind.ITEM) or tag.kind in (Kind.SIZE, Kind.QTY):
+                return False
+            if tag.kind not in (Kind.OPTION, Kind.LEVEL, Kind.CONJ, Kind.NEG, Kind.POS, Kind.SIDE):
+                break
+        return True
+
+    def _item(self, st: _Scan, tag: Tag) -> None:
+        items = _items(tag)
+        options = _options(tag)
+        cur, prev = st.cur, st.prev
+        if cur.head in items and (
+            (st.pos_after_head and not st.since_head)
+            or (prev is not None and prev.kind is Kind.REF and prev.end == tag.start)
+        ):
+            return  # "a pie with ham ... pizza", "... on those pizzas": the same thing again
+        # a word that is an option and an item ("bacon"): an option when it fits the current item
+        if options and cur.head is not None and option_fits(self.menu, cur.head, options):
+            st.add_mod(tag, options)
+            return
+        if prev is not None and prev.kind in (Kind.REFPREP, Kind.REF) and prev.end == tag.start:
+            st.begin(tag.start).ref_item = items[0]
+            st.neg = False
+            return
+        if st.neg and prev is not None and prev.kind is Kind.NEG:
+            st.close(tag.start)
+            cur = st.begin(tag.start)
+            cur.head, cur.head_alts, cur.negated_head = items[0], items[1:], True
+            st.close(tag.end)
+            st.neg = False
+            return
+        if cur.head is not None:
+            st.close(tag.start)
+        cur = st.begin(tag.start)
+        cur.head, cur.head_alts = items[0], items[1:]
+        cur.confidence = min(cur.confidence, tag.confidence)
+        st.neg, st.level = False, None
+        st.pos_after_head = st.since_head = False
+
+
+def _inherit_pronouns(frames: list[Frame]) -> list[Frame]:
+    last_head: str | None = None
+    for frame in frames:
+        if frame.head is None and frame.pronoun and last_head is not None:
+            frame.head = last_head
+        last_head = frame.head or last_head
+    return frames
+
+
+def _merge_leading_mods(frames: list[Frame], menu: Menu) -> list[Frame]:
+    """ "go light on the cheese on a large pepperoni pizza": modifiers said before their item."""
+    out: list[Frame] = []
+    k = 0
+    while k < len(frames):
+        frame = frames[k]
+        nxt = frames[k + 1] if k + 1 < len(frames) else None
+        if (
+            nxt is not None
+            and frame.head is None
+            and frame.mods
+            and frame.qty is None
+            and frame.size is None
+            and frame.ref_item is None
+            and not frame.all_ref
+            and nxt.head is not None
+            and not nxt.conj_before
+            and all(option_fits(menu, nxt.head, m.options) for m in frame.mods)
+        ):
+            nxt.mods = [*frame.mods, *nxt.mods]
+            nxt.start = frame.start
+            k += 1
+            continue
+        out.append(frame)
+        k += 1
+    return out
+
+
+def _distribute(frames: list[Frame]) -> list[Frame]:
+    """ "two pizzas, one with ham and one with olives" -> two frames of one pizza each."""
+    out: list[Frame] = []
+    k = 0
+    while k < len(frames):
+        parent = frames[k]
+        if parent.head is None or parent.qty is None or parent.qty < 2:
+            out.append(parent)
+            k += 1
+            continue
+        parts: list[Frame] = []
+        count = 0
+        j = k + 1
+        while j < len(frames) and count < parent.qty:
+            part = frames[j]
+            if part.head is not None or part.ref_item is not None or part.all_ref:
+                break
+            if part.qty is None and part.ordinal is None:
+                break
+            parts.append(part)
+            count += part.qty if part.qty is not None and part.ordinal is None else 1
+            j += 1
+        if len(parts) < 2 or count != parent.qty:
+            out.append(parent)
+            k += 1
+            continue
+        for part in parts:
+            part.head, part.head_alts = parent.head, parent.head_alts
+            part.qty = part.qty if part.qty is not None and part.ordinal is None else 1
+            part.qty_weak = False
+            part.ordinal = None
+            part.size = part.size or parent.size
+            part.mods = [*parent.mods, *part.mods]
+            out.append(part)
+        k = j
+    return out
+
+
+def frame_specs(frame: Frame, menu: Menu, item_id: str | None) -> tuple[ModifierSpec, ...]:
+    """Modifier specs of a frame resolved for one item (options that fit it, first reading)."""
+    specs: list[ModifierSpec] = []
+    for mod in frame.mods:
+        option = option_fits(menu, item_id, mod.options) or mod.options[0]
+        specs.append(mod.spec(option))
+    return tuple(specs)
+
+
+def infer_head(frame: Frame, menu: Menu) -> str | None:
+    """For "two large with tuna": the one item every mentioned option fits, if there is exactly one."""
+    if not frame.mods:
+        return None
+    fits = [
+        item.id
+        for item in menu.items
+        if item.available
+        and not item.is_combo
+        and all(option_fits(menu, item.id, m.options) for m in frame.mods)
+    ]
+    if len(fits) == 1:
+        return fits[0]
+    return None
+
+
+__all__ = ["Frame", "FrameBuilder", "ModMention", "Sense", "frame_specs", "infer_head", "resolve_senses"]

@@ -1,0 +1,535 @@
+"""Tier-1 understanding: text -> typed commands plus a coverage report, with no model.
+
+The matcher reads the order (never changes it) to resolve references ("make the second one a
+large"), to answer the pending clarifying question, and to tell a modification of an existing line
+from a new item. Anything it cannot turn into a valid command becomes ``CannotHandle``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from orderline.core.commands import (
+    AddItem,
+    Affirm,
+    Cancel,
+    CannotHandle,
+    ClearOrder,
+    Command,
+    Deny,
+    Done,
+    FillSlot,
+    Handoff,
+    ModifyLine,
+    RemoveLine,
+    ReplaceItem,
+    SetQuantity,
+    SetSize,
+    SlotSpec,
+    Undo,
+)
+from orderline.core.events import ClarificationNeeded
+from orderline.core.provenance import Provenance, Source
+from orderline.core.text import normalize
+from orderline.menu.schema import Menu
+from orderline.nlu.coverage import Coverage, Span, Understanding
+from orderline.nlu.frames import Frame, FrameBuilder, frame_specs, infer_head, option_fits, resolve_senses
+from orderline.nlu.tagger import Sense, Tag, Tagger, uncovered
+from orderline.nlu.vocab import Kind
+from orderline.order.clarify import first_missing
+from orderline.order.machine import transition
+from orderline.order.state import DialogState, Order, OrderLine
+
+_VERBS = (Kind.REMOVE, Kind.CHANGE, Kind.CORRECT)
+NO_SUCH_LINE = 0  # line ids start at 1: the machine rejects this with "couldn't find that in your order"
+_CLAUSE_END_POS = frozenset({"add", "and add", "plus", "also", "and also", "add on"})
+
+
+class RuleMatcher:
+    """Deterministic menu matcher (tier 1). Build once per menu."""
+
+    name = "tier1"
+
+    def __init__(self, menu: Menu) -> None:
+        self.menu = menu
+        self.tagger = Tagger(menu)
+        self.builder = FrameBuilder(menu)
+        self._combo_of = {i.main: i.id for i in menu.items if i.is_combo and i.main is not None}
+
+    def understand(self, text: str, order: Order) -> Understanding:
+        """Commands for one utterance, given the order so far (read-only)."""
+        started = time.perf_counter()
+        tokens = normalize(text)
+        raw = self.tagger.tag(tokens)
+        tags = resolve_senses(raw, self.menu)
+        commands = self._commands(tags, order, text)
+        coverage = _coverage(tokens, raw, tags)
+        latency = (time.perf_counter() - started) * 1000
+        provenance = Provenance(
+            source=Source.RULE, name=self.name, confidence=coverage.confidence, latency_ms=latency, span=text
+        )
+        stamped = tuple(c.model_copy(update={"provenance": provenance}) for c in commands)
+        return Understanding(text=text, commands=stamped, coverage=coverage)
+
+    # -- whole-utterance intents and clauses ---------------------------------------------------
+
+    def _commands(self, tags: list[Tag], order: Order, text: str) -> list[Command]:
+        kinds = {t.kind for t in tags}
+        content = any(t.kind in (Kind.ITEM, Kind.OPTION, Kind.SIZE) for t in tags)
+        if Kind.HANDOFF in kinds:
+            return [Handoff()]
+        if Kind.CANCEL in kinds and not content:
+            return [Cancel()]
+        commands: list[Command] = []
+        if Kind.CLEAR in kinds:
+            commands.append(ClearOrder())
+        elif Kind.UNDO in kinds and not content:
+            return [Undo()]
+        view = order
+        for verb, clause in _clauses(tags):
+            if verb is not None and verb.kind is Kind.REMOVE:
+                found = self._remove(clause, view)
+            elif verb is not None and verb.kind is Kind.CHANGE:
+                found = self._change(clause, view)
+            else:
+                correcting = verb is not None or Kind.NO in kinds
+                found = self._order(clause, view, correcting)
+            commands.extend(found)
+            for command in found:  # later clauses see earlier ones: "a pizza and make it large"
+                view, _ = transition(view, command, self.menu)
+        if any(not isinstance(c, ClearOrder) for c in commands):
+            if Kind.DONE in kinds:
+                commands.append(Done())
+            return commands
+        if Kind.DONE in kinds:
+            commands.append(Done())
+        elif Kind.YES in kinds and Kind.NO not in kinds:
+            commands.append(Affirm())
+        elif Kind.NO in kinds:
+            commands.append(Deny())
+        if not commands:
+            commands.append(CannotHandle(reason="no menu item or request recognised", text=text))
+        return commands
+
+    # -- ordering clauses ------------------------------------------------------------------------
+
+    def _order(self, tags: list[Tag], order: Order, correcting: bool) -> list[Command]:
+        split = next((k for k, t in enumerate(tags) if t.kind is Kind.INSTEAD), None)
+        frames = self.builder.build(tags if split is None else tags[:split])
+        targets = self.builder.build(tags[split + 1 :]) if split is not None else []
+        pending = first_missing(order, self.menu) if order.state is DialogState.CLARIFYING else None
+        commands: list[Command] = []
+        for frame in frames:
+            if frame.all_ref and frame.head is None and self._apply_to_all(frame, commands, order):
+                continue
+            if self._attach_to_earlier(frame, commands):
+                continue
+            commands.extend(self._frame(frame, order, pending, correcting))
+        commands = self._absorb_slots(commands, frames)
+        if split is not None:
+            commands = self._instead(commands, targets, order)
+        return commands
+
+    def _frame(
+        self, frame: Frame, order: Order, pending: ClarificationNeeded | None, correcting: bool
+    ) -> list[Command]:
+        menu = self.menu
+        if frame.negated_head:
+            line = self._line_of(order, frame.head)
+            return [RemoveLine(line=line.id)] if line is not None else []
+        head = frame.head
+        ref_line = self._line_of(order, frame.ref_item) if frame.ref_item else None
+        if frame.ordinal is not None and head is None:
+            ref_line = _nth_line(order, frame.ordinal) or ref_line
+        if ref_line is not None and head is None:
+            return self._adjust(frame, ref_line, order)
+        if head is None and frame.ref_item is not None:
+            head = frame.ref_item
+        if head is not None and head in self._combo_of.values():
+            pass
+        if head is None:
+            return self._headless(frame, order, pending, correcting)
+        if pending is not None:
+            answer = self._answer_with_item(frame, head, pending)
+            if answer is not None:
+                return [answer]
+        last = order.last_line
+        if correcting and last is not None and frame.qty is None and self._same_category(last.item, head):
+            if last.item == head:
+                return self._adjust(frame, last, order)
+            return [
+                ReplaceItem(
+                    line=last.id, item=head, size=frame.size, modifiers=frame_specs(frame, menu, head)
+                )
+            ]
+        return [
+            AddItem(
+                item=head,
+                quantity=max(1, frame.qty or 1),
+                size=frame.size,
+                modifiers=frame_specs(frame, menu, head),
+            )
+        ]
+
+    def _apply_to_all(self, frame: Frame, commands: list[Command], order: Order) -> bool:
+        """ "hold the onions on both", "make them all medium": every item just named (else every line)."""
+        fits = [
+            k
+            for k, c in enumerate(commands)
+            if isinstance(c, AddItem) and all(option_fits(self.menu, c.item, m.options) for m in frame.mods)
+        ]
+        if fits:
+            for k in fits:
+                command = commands[k]
+                assert isinstance(command, AddItem)
+                update: dict[str, object] = {
+                    "modifiers": (*command.modifiers, *frame_specs(frame, self.menu, command.item))
+                }
+                item = self.menu.item(command.item)
+                if frame.size is not None and item is not None and frame.size in item.sizes:
+                    update["size"] = frame.size
+                commands[k] = command.model_copy(update=update)
+            return True
+        lines = [
+            line
+            for line in order.lines
+            if all(option_fits(self.menu, line.item, m.options) for m in frame.mods)
+        ]
+        for line in lines:
+            commands.extend(self._adjust(frame, line, order))
+        return bool(lines)
+
+    def _attach_to_earlier(self, frame: Frame, commands: list[Command]) -> bool:
+        """ "A number one with a coke and no onions": modifiers for an item named earlier in the turn."""
+        if frame.head is not None or not frame.mods or frame.qty is not None or frame.ref_item is not None:
+            return False
+        for k in range(len(commands) - 1, -1, -1):
+            command = commands[k]
+            if isinstance(command, AddItem) and all(
+                option_fits(self.menu, command.item, m.options) for m in frame.mods
+            ):
+                specs = frame_specs(frame, self.menu, command.item)
+                commands[k] = command.model_copy(update={"modifiers": (*command.modifiers, *specs)})
+                return True
+        return False
+
+    def _headless(
+        self, frame: Frame, order: Order, pending: ClarificationNeeded | None, correcting: bool
+    ) -> list[Command]:
+        menu = self.menu
+        if pending is not None:
+            answer = self._answer(frame, pending)
+            if answer:
+                return answer
+        if frame.mods and frame.qty is None:
+            line = self._line_accepting(order, frame)
+            if line is not None:
+                return [ModifyLine(line=line.id, modifiers=frame_specs(frame, menu, line.item))]
+        if frame.mods:
+            head = infer_head(frame, menu)
+            if head is not None:
+                specs = frame_specs(frame, menu, head)
+                return [AddItem(item=head, quantity=max(1, frame.qty or 1), size=frame.size, modifiers=specs)]
+            return []
+        last = order.last_line
+        if last is None:
+            return []
+        if frame.size is not None:
+            line = self._line_with_size(order, frame.size) or last
+            return [SetSize(line=line.id, size=frame.size)]
+        if frame.qty is not None and not frame.qty_weak and correcting:
+            return [SetQuantity(line=last.id, quantity=max(1, frame.qty))]
+        return []
+
+    def _answer(self, frame: Frame, pending: ClarificationNeeded) -> list[Command]:
+        """A headless frame answering the pending question ("large", "no onions" ...)."""
+        if pending.choice == "size" and frame.size is not None and frame.size in pending.options:
+            out: list[Command] = [SetSize(line=pending.line, size=frame.size)]
+            if frame.qty is not None and not frame.qty_weak and frame.qty > 1:
+                out.append(SetQuantity(line=pending.line, quantity=frame.qty))
+            return out
+        if pending.choice == "group" and frame.mods:
+            line_item = self._pending_item(pending)
+            return [ModifyLine(line=pending.line, modifiers=frame_specs(frame, self.menu, line_item))]
+        return []
+
+    def _answer_with_item(self, frame: Frame, head: str, pending: ClarificationNeeded) -> Command | None:
+        if pending.choice == "slot" and head in pending.options:
+            return FillSlot(line=pending.line, slot=pending.target, item=head, size=frame.size)
+        if (
+            pending.choice == "size"
+            and self._pending_item(pending) == head
+            and frame.size is not None
+            and (frame.qty is None or frame.qty_weak)
+        ):
+            return SetSize(line=pending.line, size=frame.size)
+        return None
+
+    def _pending_item(self, pending: ClarificationNeeded) -> str | None:
+        return pending.target if pending.choice == "size" else None
+
+    def _adjust(self, frame: Frame, line: OrderLine, order: Order) -> list[Command]:
+        """Changes to an existing line named by reference: size, quantity, modifiers."""
+        commands: list[Command] = []
+        if frame.size is not None:
+            commands.append(SetSize(line=line.id, size=frame.size))
+        if frame.qty is not None and not frame.qty_weak:
+            commands.append(SetQuantity(line=line.id, quantity=max(1, frame.qty)))
+        if frame.mods:
+            commands.append(ModifyLine(line=line.id, modifiers=frame_specs(frame, self.menu, line.item)))
+        return commands
+
+    def _absorb_slots(self, commands: list[Command], frames: Sequence[Frame]) -> list[Command]:
+        """ "A number one with a Sprite": items that fit an open combo slot fill it."""
+        out: list[Command] = []
+        for command in commands:
+            combo = next(
+                (c for c in reversed(out) if isinstance(c, AddItem) and self._is_combo(c.item)), None
+            )
+            if isinstance(command, AddItem) and combo is not None and command.quantity in (1, combo.quantity):
+                slot = self._open_slot(combo, command.item)
+                if slot is not None:
+                    spec = SlotSpec(
+                        slot=slot, item=command.item, size=command.size, modifiers=command.modifiers
+                    )
+                    filled = combo.model_copy(update={"slots": (*combo.slots, spec)})
+                    out[out.index(combo)] = filled
+                    continue
+            out.append(command)
+        return out
+
+    def _instead(self, commands: list[Command], targets: list[Frame], order: Order) -> list[Command]:
+        """ "A Sprite instead of the Coke": the new item replaces a line (or a combo slot)."""
+        out: list[Command] = []
+        target_items = [f.head or f.ref_item for f in targets if (f.head or f.ref_item)]
+        for command in commands:
+            if not isinstance(command, AddItem):
+                out.append(command)
+                continue
+            wanted = target_items[0] if target_items else None
+            line = self._line_of(order, wanted) if wanted else self._line_like(order, command.item)
+            if line is None and wanted is not None:
+                slot_line = self._slot_line(order, wanted)
+                if slot_line is not None:
+                    out.append(FillSlot(line=slot_line.id, item=command.item, size=command.size))
+                    continue
+            if line is None:
+                out.append(command)
+                continue
+            out.append(
+                ReplaceItem(line=line.id, item=command.item, size=command.size, modifiers=command.modifiers)
+            )
+        return out
+
+    # -- remove and change clauses ---------------------------------------------------------------
+
+    def _remove(self, tags: list[Tag], order: Order) -> list[Command]:
+        frames = self.builder.build(tags)
+        refs = any(t.kind is Kind.REF for t in tags)
+        commands: list[Command] = []
+        for frame in frames:
+            if frame.mods and frame.head is None:
+                line = (
+                    self._line_of(order, frame.ref_item)
+                    if frame.ref_item
+                    else self._line_accepting(order, frame)
+                )
+                if line is not None:
+                    specs = tuple(
+                        s.model_copy(update={"negated": True})
+                        for s in frame_specs(frame, self.menu, line.item)
+                    )
+                    commands.append(ModifyLine(line=line.id, modifiers=specs))
+                continue
+            item = frame.head or frame.ref_item
+            line = self._line_of(order, item) if item else None
+            if frame.ordinal is not None:
+                line = _nth_line(order, frame.ordinal)
+            if line is not None:
+                commands.append(RemoveLine(line=line.id))
+            elif item is not None:
+                commands.append(RemoveLine(line=NO_SUCH_LINE))  # named but not ordered: say so
+        if not commands and (refs or not frames) and order.last_line is not None:
+            commands.append(RemoveLine(line=order.last_line.id))
+        return commands
+
+    def _change(self, tags: list[Tag], order: Order) -> list[Command]:
+        """ "make the second one a large", "change the coke to a sprite", "make it a meal"."""
+        frames = self.builder.build(tags)
+        target: OrderLine | None = None
+        slot_target: tuple[OrderLine, str] | None = None
+        values: list[Frame] = []
+        for frame in frames:
+            named = frame.head or frame.ref_item
+            if target is None and slot_target is None:
+                if frame.ordinal is not None:
+                    target = _nth_line(order, frame.ordinal)
+                    if frame.head is None and frame.ref_item is None:
+                        if frame.size or frame.mods or (frame.qty and not frame.qty_weak):
+                            values.append(frame)
+                        continue
+                line = self._line_of(order, named) if named else None
+                if (line is not None and line is not order.last_line) or (
+                    line is not None and _more_after(frames, frame)
+                ):
+                    target = line
+                    rest = Frame(qty=frame.qty if frame.qty and not frame.qty_weak else None, size=frame.size)
+                    rest.mods = frame.mods
+                    if not rest.empty:
+                        values.append(rest)
+                    continue
+                slot_line = self._slot_line(order, named) if named and line is None else None
+                if slot_line is not None:
+                    slot_target = (slot_line, named or "")
+                    continue
+            values.append(frame)
+        line = target or order.last_line
+        if line is None:
+            return []
+        commands: list[Command] = []
+        wants_combo = any(t.kind is Kind.COMBO for t in tags)
+        for frame in values:
+            if frame.head is not None and frame.head != line.item:
+                if slot_target is not None:
+                    commands.append(FillSlot(line=slot_target[0].id, item=frame.head, size=frame.size))
+                elif self._slot_fits(line, frame.head):
+                    commands.append(FillSlot(line=line.id, item=frame.head, size=frame.size))
+                else:
+                    specs = frame_specs(frame, self.menu, frame.head)
+                    commands.append(
+                        ReplaceItem(line=line.id, item=frame.head, size=frame.size, modifiers=specs)
+                    )
+                continue
+            commands.extend(self._adjust(frame, line, order))
+        if wants_combo and line.item in self._combo_of:
+            commands.insert(0, ReplaceItem(line=line.id, item=self._combo_of[line.item]))
+        return commands
+
+    # -- order lookups -------------------------------------------------------------------------
+
+    def _is_combo(self, item_id: str) -> bool:
+        item = self.menu.item(item_id)
+        return item is not None and item.is_combo
+
+    def _open_slot(self, combo: AddItem, item_id: str) -> str | None:
+        item = self.menu.item(combo.item)
+        if item is None:
+            return None
+        taken = {s.slot for s in combo.slots}
+        return next((s.id for s in item.slots if s.id not in taken and item_id in s.choices), None)
+
+    def _slot_fits(self, line: OrderLine, item_id: str) -> bool:
+        item = self.menu.item(line.item)
+        return item is not None and any(item_id in s.choices for s in item.slots)
+
+    def _same_category(self, a: str, b: str) -> bool:
+        ia, ib = self.menu.item(a), self.menu.item(b)
+        return ia is not None and ib is not None and ia.category == ib.category
+
+    def _line_of(self, order: Order, item_id: str | None) -> OrderLine | None:
+        """The latest line for an item (or a combo built on it); else the latest of its category
+        ("the burger" when the order has a bacon cheeseburger)."""
+        if item_id is None:
+            return None
+        for line in reversed(order.lines):
+            item = self.menu.item(line.item)
+            if line.item == item_id or (item is not None and item.main == item_id):
+                return line
+        for line in reversed(order.lines):
+            if self._same_category(self._main_of(line.item), item_id):
+                return line
+        return None
+
+    def _main_of(self, item_id: str) -> str:
+        item = self.menu.item(item_id)
+        return item.main if item is not None and item.main is not None else item_id
+
+    def _slot_line(self, order: Order, item_id: str | None) -> OrderLine | None:
+        return next(
+            (line for line in reversed(order.lines) if any(f.item == item_id for f in line.slots)), None
+        )
+
+    def _line_like(self, order: Order, item_id: str) -> OrderLine | None:
+        return next(
+            (line for line in reversed(order.lines) if self._same_category(line.item, item_id)),
+            order.last_line,
+        )
+
+    def _line_accepting(self, order: Order, frame: Frame) -> OrderLine | None:
+        for line in reversed(order.lines):
+            if all(option_fits(self.menu, line.item, m.options) for m in frame.mods):
+                return line
+        return None
+
+    def _line_with_size(self, order: Order, size: str) -> OrderLine | None:
+        for line in reversed(order.lines):
+            item = self.menu.item(line.item)
+            if item is not None and size in item.sizes:
+                return line
+        return None
+
+
+def _nth_line(order: Order, ordinal: int) -> OrderLine | None:
+    if not order.lines:
+        return None
+    if ordinal == -1:
+        return order.lines[-1]
+    if ordinal == -2:
+        return order.lines[-2] if len(order.lines) > 1 else None
+    return order.lines[ordinal - 1] if 0 < ordinal <= len(order.lines) else None
+
+
+def _more_after(frames: list[Frame], frame: Frame) -> bool:
+    k = frames.index(frame)
+    return any(f.head or f.size or f.mods or (f.qty and not f.qty_weak) for f in frames[k + 1 :])
+
+
+def _clauses(tags: list[Tag]) -> list[tuple[Tag | None, list[Tag]]]:
+    """Split at verbs: "remove the fries and add a coke" -> (remove, [fries]), (None, [coke])."""
+    clauses: list[tuple[Tag | None, list[Tag]]] = [(None, [])]
+    for tag in tags:
+        if tag.kind in _VERBS:
+            clauses.append((tag, []))
+        elif tag.kind is Kind.POS and tag.text in _CLAUSE_END_POS and clauses[-1][0] is not None:
+            clauses.append((None, [tag]))
+        else:
+            clauses[-1][1].append(tag)
+    out: list[tuple[Tag | None, list[Tag]]] = []
+    for verb, body in clauses:
+        if verb is None and any(
+            t.kind is Kind.REFPREP and t.text.startswith(("off", "out of")) for t in body
+        ):
+            # "take the pickles off the burger": the particle makes it a removal
+            verb = next(t for t in body if t.kind is Kind.REFPREP and t.text.startswith(("off", "out of")))
+            verb = Tag((Sense(Kind.REMOVE, "off"),), verb.start, verb.end, verb.text)
+        if verb is not None or body:
+            out.append((verb, body))
+    return out
+
+
+def _coverage(tokens: tuple[str, ...], raw: list[Tag], tags: list[Tag]) -> Coverage:
+    unknown = tuple(Span(start=a, end=b, text=" ".join(tokens[a:b])) for a, b in uncovered(tokens, raw))
+    fuzzy = tuple(Span(start=t.start, end=t.end, text=t.text) for t in raw if t.confidence < 1.0)
+    mods: list[Span] = []
+    for k, tag in enumerate(tags):
+        if tag.kind is Kind.OPTION:
+            start = tag.start
+            j = k - 1
+            while j >= 0 and tags[j].kind in (Kind.NEG, Kind.LEVEL, Kind.CONJ) and tags[j].end == start:
+                start = tags[j].start
+                j -= 1
+            mods.append(Span(start=start, end=tag.end, text=" ".join(tokens[start : tag.end])))
+    confidence = min((t.confidence for t in raw), default=1.0)
+    n_unknown = sum(s.end - s.start for s in unknown)
+    if n_unknown:
+        confidence *= max(0.3, 1.0 - 0.2 * n_unknown)
+    references = any(t.kind in (Kind.REF, Kind.ORD, Kind.REFPREP, Kind.CHANGE) for t in tags)
+    return Coverage(
+        tokens=tokens,
+        unknown=unknown,
+        fuzzy=fuzzy,
+        modifier_spans=tuple(mods),
+        references=references,
+        confidence=round(confidence, 3),
+    )
