@@ -1,0 +1,213 @@
+"""Typer entry point. Only this layer (and, later, api/) chooses concrete classes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from orderline.bench import pizza as pizza_bench
+from orderline.bench import turns as turns_bench
+from orderline.cli.paths import reports_dir, resolve_menu
+from orderline.cli.view import print_order
+from orderline.core.errors import OrderlineError
+from orderline.dialog.scripts import ConversationResult, load_script, run_script
+from orderline.dialog.session import TextSession
+from orderline.menu.loader import load_menu
+from orderline.menu.schema import Menu
+from orderline.nlu.matcher import RuleMatcher
+
+app = typer.Typer(
+    name="orderline",
+    help="Orderline: a hybrid voice-ordering engine for restaurants (deterministic order state machine + "
+    "small language model slot filler).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+bench_app = typer.Typer(help="Benchmarks: print a table and write a JSON report.", no_args_is_help=True)
+menu_app = typer.Typer(help="Check and inspect menu files.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+app.add_typer(menu_app, name="menu")
+
+console = Console()
+err = Console(stderr=True)
+
+MenuOption = Annotated[
+    str, typer.Option("--menu", "-m", help="Menu YAML path or name (burger, pizza, coffee).")
+]
+
+
+def _load(menu: str) -> Menu:
+    try:
+        return load_menu(resolve_menu(menu))
+    except OrderlineError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    )
+
+
+@app.command()
+def chat(
+    menu: MenuOption = "burger",
+    script: Annotated[
+        Path | None,
+        typer.Option("--script", "-s", help="Run a YAML conversation script instead of a prompt."),
+    ] = None,
+    daypart: Annotated[str | None, typer.Option(help="Daypart to order in (e.g. breakfast).")] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show transcripts of scripted runs.")
+    ] = False,
+) -> None:
+    """Order by typing. Shows the order and total after every turn; Ctrl-D or 'quit' to leave."""
+    the_menu = _load(menu)
+    matcher = RuleMatcher(the_menu)
+    if script is not None:
+        _run_script(script, the_menu, matcher, verbose)
+        return
+    session = TextSession.start(the_menu, matcher, daypart)
+    console.print(f"[bold cyan]{the_menu.name}[/bold cyan]: {session.greeting()}")
+    while not session.order.is_closed:
+        try:
+            text = console.input("[bold]you> [/bold]")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            break
+        if text.strip().lower() in ("quit", "exit"):
+            break
+        if not text.strip():
+            continue
+        turn = session.say(text)
+        console.print(f"[bold cyan]orderline>[/bold cyan] {turn.reply}")
+        print_order(console, turn.order, the_menu)
+
+
+def _run_script(path: Path, menu: Menu, matcher: RuleMatcher, verbose: bool) -> None:
+    try:
+        script = load_script(path)
+    except OrderlineError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+    def show(result: ConversationResult) -> None:
+        mark = "[green]PASS[/green]" if result.passed else "[red]FAIL[/red]"
+        console.print(f"{mark} {result.name}")
+        if verbose or not result.passed:
+            for said, reply in result.transcript:
+                console.print(f"    [dim]you>[/dim] {said}\n    [dim]orderline>[/dim] {reply}")
+            for problem in result.problems:
+                console.print(f"    [red]- {problem}[/red]")
+
+    results = run_script(script, menu, matcher, show)
+    passed = sum(r.passed for r in results)
+    console.print(f"{passed} passed, {len(results) - passed} failed")
+    if passed != len(results):
+        raise typer.Exit(1)
+
+
+@bench_app.command("pizza")
+def bench_pizza(
+    data: Annotated[
+        Path, typer.Option(help="PIZZA JSON-lines file (e.g. ../shared/benchmarks/pizza/PIZZA_dev.json).")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Write one {src, exr} JSON line per utterance here.")
+    ] = None,
+    nlu: Annotated[str, typer.Option(help="Understanding tier: rules (tier 1 only).")] = "rules",
+    menu: MenuOption = "pizza",
+    report: Annotated[Path | None, typer.Option(help="JSON report path.")] = None,
+) -> None:
+    """Parse PIZZA orders with the pizza menu; print unordered exact match overall and per category."""
+    if nlu != "rules":
+        err.print(f"[red]--nlu {nlu}: only 'rules' is available in this build[/red]")
+        raise typer.Exit(2)
+    if not data.exists():
+        err.print(f"[red]{data}: no such file[/red]")
+        raise typer.Exit(2)
+    the_menu = _load(menu)
+    matcher = RuleMatcher(the_menu)
+    try:
+        examples = list(pizza_bench.read_examples(data))
+    except OrderlineError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    with _progress() as bar:
+        task = bar.add_task("parsing", total=len(examples))
+        result = pizza_bench.run(examples, matcher.understand, the_menu, out, lambda n: bar.advance(task, n))
+    summary = result.to_json()
+    table = Table(title=f"PIZZA exact match — {data.name} — nlu={nlu}")
+    table.add_column("category")
+    table.add_column("orders", justify="right")
+    table.add_column("exact match", justify="right")
+    table.add_row("[bold]all[/bold]", str(result.total), f"[bold]{result.accuracy:.2%}[/bold]")
+    for name, row in result.by_category.items():
+        table.add_row(name, str(row[1]), f"{row[0] / row[1]:.2%}" if row[1] else "-")
+    console.print(table)
+    console.print(f"{len(examples)} utterances in {result.seconds:.2f} s")
+    path = report or reports_dir() / "bench_pizza.json"
+    path.write_text(json.dumps({"data": str(data), "nlu": nlu, **summary}, indent=2) + "\n")
+    console.print(f"report: {path}" + (f", predictions: {out}" if out else ""))
+
+
+@bench_app.command("turns")
+def bench_turns(
+    menu: MenuOption = "burger",
+    count: Annotated[int, typer.Option(help="How many generated utterances.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Random seed for the generator.")] = 0,
+    report: Annotated[Path | None, typer.Option(help="JSON report path.")] = None,
+) -> None:
+    """Time deterministic turns (text -> commands -> transition -> reply); print p50/p99 per stage."""
+    the_menu = _load(menu)
+    matcher = RuleMatcher(the_menu)
+    utterances = turns_bench.generate_utterances(the_menu, count, seed)
+    turns_bench.run(the_menu, matcher, utterances[:50])  # warm-up
+    with _progress() as bar:
+        task = bar.add_task("turns", total=len(utterances))
+        timings = turns_bench.run(the_menu, matcher, utterances, progress=lambda n: bar.advance(task, n))
+    summary = timings.summary()
+    table = Table(title=f"Deterministic turn latency — {the_menu.id} — {count} turns (ms)")
+    for column in ("stage", "p50", "p99", "max"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for stage, row in summary.items():
+        table.add_row(stage, f"{row['p50']:.3f}", f"{row['p99']:.3f}", f"{row['max']:.3f}")
+    console.print(table)
+    path = report or reports_dir() / f"bench_turns_{the_menu.id}.json"
+    path.write_text(json.dumps({"menu": the_menu.id, "turns": count, "ms": summary}, indent=2) + "\n")
+    console.print(f"report: {path}")
+
+
+@menu_app.command("check")
+def menu_check(paths: Annotated[list[Path], typer.Argument(help="Menu YAML files.")]) -> None:
+    """Validate menus; print a summary of each or the problems, naming file, path and problem."""
+    failed = False
+    for path in paths:
+        try:
+            m = load_menu(path)
+        except OrderlineError as exc:
+            err.print(f"[red]{exc}[/red]")
+            failed = True
+            continue
+        options = sum(len(g.options) for g in m.modifier_groups)
+        combos = sum(1 for i in m.items if i.is_combo)
+        console.print(
+            f"[green]ok[/green] {path}: {m.name}: {len(m.items)} items ({combos} combos), {options} options"
+        )
+    if failed:
+        raise typer.Exit(2)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app(prog_name="orderline")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

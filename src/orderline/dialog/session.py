@@ -1,0 +1,70 @@
+"""A text conversation: each turn runs understanding, the state machine and the reply planner."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from orderline.core.commands import Command
+from orderline.core.events import Event
+from orderline.menu.schema import Menu
+from orderline.nlu.base import Understander
+from orderline.nlu.coverage import Understanding
+from orderline.order.machine import new_order, transition
+from orderline.order.replies import plan_reply
+from orderline.order.state import Order
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """Everything one turn produced, with per-stage timings in milliseconds."""
+
+    text: str
+    understanding: Understanding
+    events: tuple[Event, ...]
+    reply: str
+    order: Order
+    timings_ms: dict[str, float]
+
+
+@dataclass(slots=True)
+class TextSession:
+    """One conversation over text. ``TextSession(menu, RuleMatcher(menu)).say("a coke")``."""
+
+    menu: Menu
+    understander: Understander
+    order: Order = field(default_factory=lambda: new_order(uuid.uuid4().hex))
+    history: list[Turn] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, menu: Menu, understander: Understander, daypart: str | None = None) -> TextSession:
+        return cls(menu=menu, understander=understander, order=new_order(uuid.uuid4().hex, daypart))
+
+    def greeting(self) -> str:
+        return self.menu.greeting
+
+    def say(self, text: str) -> Turn:
+        """Process one customer utterance and return the turn (reply included)."""
+        t0 = time.perf_counter()
+        understanding = self.understander.understand(text, self.order)
+        t1 = time.perf_counter()
+        before = self.order
+        order, events = self.apply(understanding.commands)
+        t2 = time.perf_counter()
+        reply = plan_reply(before, order, events, self.menu)
+        t3 = time.perf_counter()
+        timings = {"nlu": (t1 - t0) * 1000, "order": (t2 - t1) * 1000, "reply": (t3 - t2) * 1000}
+        turn = Turn(text, understanding, events, reply, order, timings)
+        self.history.append(turn)
+        return turn
+
+    def apply(self, commands: tuple[Command, ...]) -> tuple[Order, tuple[Event, ...]]:
+        """Apply commands in order; the session's order is replaced only by the machine's result."""
+        events: list[Event] = []
+        order = self.order
+        for command in commands:
+            order, new_events = transition(order, command, self.menu)
+            events.extend(new_events)
+        self.order = order
+        return order, tuple(events)
