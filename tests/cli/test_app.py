@@ -1,0 +1,89 @@
+"""The orderline command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from orderline.cli.app import app
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("chat", "bench", "menu"):
+        assert command in result.output
+
+
+def test_menu_check_accepts_the_bundled_menus() -> None:
+    paths = [str(p) for p in sorted((ROOT / "menus").glob("*.yaml"))]
+    result = runner.invoke(app, ["menu", "check", *paths])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("ok ") == 3
+
+
+def test_menu_check_names_file_path_and_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nname: X\nitems:\n  - {id: a, name: A, category: c, price: -1}\n")
+    result = runner.invoke(app, ["menu", "check", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.yaml" in result.output and "items[0].price" in result.output
+
+
+def test_chat_reads_typed_turns_until_end_of_input() -> None:
+    result = runner.invoke(app, ["chat", "--menu", "pizza"], input="two cokes\nthat's it\n")
+    assert result.exit_code == 0, result.output
+    assert "Coke" in result.output and "Total" in result.output
+
+
+def test_chat_script_exits_non_zero_when_a_conversation_fails(tmp_path: Path) -> None:
+    script = tmp_path / "s.yaml"
+    script.write_text(
+        "conversations:\n"
+        "  - name: wrong on purpose\n"
+        "    turns: ['two cokes']\n"
+        "    expect: {lines: [{item: sprite}]}\n"
+    )
+    result = runner.invoke(app, ["chat", "--menu", "pizza", "--script", str(script)])
+    assert result.exit_code == 1
+    assert "0 passed, 1 failed" in result.output
+
+
+def test_bench_pizza_writes_predictions_and_a_report(tmp_path: Path) -> None:
+    data = tmp_path / "d.jsonl"
+    rows = [
+        {
+            "dev.SRC": "two large cokes",
+            "dev.EXR": "(ORDER (DRINKORDER (NUMBER 2 ) (DRINKTYPE COKE ) (SIZE LARGE ) ) )",
+        },
+        {"dev.SRC": "a pizza with ham", "dev.EXR": "(ORDER (PIZZAORDER (NUMBER 1 ) (TOPPING BACON ) ) )"},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out, report = tmp_path / "p.jsonl", tmp_path / "r.json"
+    result = runner.invoke(
+        app, ["bench", "pizza", "--data", str(data), "--out", str(out), "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(report.read_text())
+    assert summary["total"] == 2 and summary["correct"] == 1
+    assert len(out.read_text().splitlines()) == 2
+
+
+def test_bench_pizza_refuses_a_missing_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["bench", "pizza", "--data", str(tmp_path / "nope.json")])
+    assert result.exit_code == 2
+
+
+def test_bench_turns_prints_percentiles_and_writes_json(tmp_path: Path) -> None:
+    report = tmp_path / "t.json"
+    result = runner.invoke(
+        app, ["bench", "turns", "--menu", "burger", "--count", "200", "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "p99" in result.output
+    assert json.loads(report.read_text())["turns"] == 200
