@@ -82,6 +82,17 @@ def resolve_senses(tags: list[Tag], menu: Menu) -> list[Tag]:
             if adjacent and nxt is not None and any(nxt.has(c) for c in (*_CONTENT, Kind.LEVEL)):
                 out.append(tag.only(Kind.QTY))
             continue
+        if (
+            tag.kind is Kind.CONJ
+            and tag.text == "but"
+            and adjacent
+            and nxt is not None
+            and nxt.kind is Kind.OPTION
+        ):
+            out.append(
+                Tag((Sense(Kind.NEG, "but"),), tag.start, tag.end, tag.text)
+            )  # "everything but olives"
+            continue
         if tag.has(Kind.NEG) and tag.has(Kind.NO):
             negatable = nxt is not None and any(nxt.has(c) for c in (Kind.OPTION, Kind.LEVEL, Kind.ITEM))
             out.append(tag.only(Kind.NEG if negatable else Kind.NO))

@@ -46,9 +46,20 @@ NUMBERS: dict[str, int] = {
     "to": 2, "too": 2, "for": 4, "won": 1,
 }  # fmt: skip
 _UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 NUMBERS.update(_TENS)
-NUMBERS.update({f"{tens} {unit}": value + n for tens, value in _TENS.items() for n, unit in enumerate(_UNITS, 1)})
+NUMBERS.update(
+    {f"{tens} {unit}": value + n for tens, value in _TENS.items() for n, unit in enumerate(_UNITS, 1)}
+)
 NUMBERS.update({"a hundred": 100, "one hundred": 100, "hundred": 100})
 # "to", "too", "for", "won" are ASR homophones of numbers; they only count as numbers right
 # before an item, size or option (see the tagger).
@@ -74,7 +85,7 @@ LEVELS: dict[str, str] = {
     "a drizzle of": "light", "a drizzle": "light", "just a drizzle": "light", "just a drizzle of": "light",
     "only a drizzle": "light", "only a drizzle of": "light", "no more than a drizzle": "light",
     "no more than a drizzle of": "light", "a tiny bit of": "light", "just a tiny bit of": "light",
-    "a touch of": "light", "a splash of": "light", "less": "light", "half": "light",
+    "a touch of": "light", "a splash of": "light", "less": "light",
     "regular": "regular", "normal": "regular", "normal amount of": "regular",
 }  # fmt: skip
 
