@@ -126,11 +126,12 @@ class Item(_Frozen):
         return bool(self.slots)
 
     def price_for(self, size: str | None) -> int:
+        """Price for a size; unsized, the default size, else the base price, else the smallest size."""
         if self.sizes and size in self.sizes:
             return self.sizes[size]
         if self.sizes and self.default_size is not None:
             return self.sizes[self.default_size]
-        if self.sizes:
+        if self.sizes and not self.price:
             return min(self.sizes.values())
         return self.price
 

@@ -189,6 +189,8 @@ class FrameBuilder:
     def _step(self, st: _Scan, tag: Tag, nxt: Tag | None, rest: list[Tag]) -> None:
         kind = tag.kind
         if kind is Kind.QTY and tag.text in ("a", "an") and self._article(st, rest):
+            if st.prev is not None and st.prev.kind is Kind.CONJ:
+                st.neg = False  # "no whipped cream and an extra shot"
             return
         if kind is Kind.QTY:
             cur = st.cur
@@ -198,6 +200,8 @@ class FrameBuilder:
             cur.qty, cur.qty_weak = int(tag.value), tag.text in ("a", "an")
             st.neg, st.level = False, None
             st.since_head = True
+        elif kind is Kind.ORD and st.prev is not None and st.prev.kind is Kind.REFPREP:
+            st.cur.ordinal = int(tag.value)  # "add onions to the first one"
         elif kind is Kind.ORD:
             cur = st.cur
             if cur.head is not None or cur.mods or cur.size is not None or cur.ordinal is not None:
@@ -280,10 +284,15 @@ class FrameBuilder:
             return True
         if st.cur.head is None:
             return False
+        seen_option = False
         for tag in rest:
-            if tag.has(Kind.ITEM) or tag.kind in (Kind.SIZE, Kind.QTY):
+            if tag.has(Kind.ITEM):
                 return False
-            if tag.kind not in (Kind.OPTION, Kind.LEVEL, Kind.CONJ, Kind.NEG, Kind.POS, Kind.SIDE):
+            if tag.kind is Kind.SIZE and not seen_option:
+                return False  # "... and a large pizza": a new thing
+            if tag.kind is Kind.OPTION:
+                seen_option = True
+            elif tag.kind not in (Kind.LEVEL, Kind.CONJ, Kind.NEG, Kind.POS, Kind.SIDE):
                 break
         return True
 

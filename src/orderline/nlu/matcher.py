@@ -281,22 +281,33 @@ class RuleMatcher:
         return commands
 
     def _absorb_slots(self, commands: list[Command], frames: Sequence[Frame]) -> list[Command]:
-        """ "A number one with a Sprite": items that fit an open combo slot fill it."""
+        """Items said with a combo belong to it: "a number one with a Sprite" fills the drink slot,
+        "the coffee and pastry deal with a large coffee" is the deal's own coffee (and its size)."""
         out: list[Command] = []
         for command in commands:
             combo = next(
                 (c for c in reversed(out) if isinstance(c, AddItem) and self._is_combo(c.item)), None
             )
-            if isinstance(command, AddItem) and combo is not None and command.quantity in (1, combo.quantity):
-                slot = self._open_slot(combo, command.item)
-                if slot is not None:
-                    spec = SlotSpec(
-                        slot=slot, item=command.item, size=command.size, modifiers=command.modifiers
-                    )
-                    filled = combo.model_copy(update={"slots": (*combo.slots, spec)})
-                    out[out.index(combo)] = filled
-                    continue
-            out.append(command)
+            if (
+                not isinstance(command, AddItem)
+                or combo is None
+                or command.quantity not in (1, combo.quantity)
+            ):
+                out.append(command)
+                continue
+            if command.item == self._main_of(combo.item):
+                update = {
+                    "size": combo.size or command.size,
+                    "modifiers": (*combo.modifiers, *command.modifiers),
+                }
+                out[out.index(combo)] = combo.model_copy(update=update)
+                continue
+            slot = self._open_slot(combo, command.item)
+            if slot is None:
+                out.append(command)
+                continue
+            spec = SlotSpec(slot=slot, item=command.item, size=command.size, modifiers=command.modifiers)
+            out[out.index(combo)] = combo.model_copy(update={"slots": (*combo.slots, spec)})
         return out
 
     def _instead(self, commands: list[Command], targets: list[Frame], order: Order) -> list[Command]:

@@ -284,6 +284,10 @@ def _clear(order: Order, cmd: ClearOrder, menu: Menu) -> tuple[Order, list[Event
 
 def _upsell_for(order: Order, menu: Menu) -> tuple[str, str] | None:
     categories = {menu.item_index[line.item].category for line in order.lines}
+    for line in order.lines:
+        main = menu.item(menu.item_index[line.item].main or "")
+        if main is not None:
+            categories.add(main.category)  # a coffee deal already has its coffee
     for slot_fill in (f for line in order.lines for f in line.slots if f.item is not None):
         slot_item = menu.item(slot_fill.item or "")
         if slot_item is not None:
