@@ -111,6 +111,8 @@ def load_menu(path: str | Path) -> Menu:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise MenuError(str(p), [f"cannot read file: {exc.strerror}"]) from None
+    except UnicodeDecodeError as exc:
+        raise MenuError(str(p), [f"byte {exc.start}: the file is not UTF-8 text"]) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

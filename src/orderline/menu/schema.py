@@ -12,6 +12,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+MAX_PRICE = Decimal(1_000_000)
+_CACHED = ("item_index", "group_index", "size_index")
+
 
 def _to_cents(value: Any) -> Any:
     if isinstance(value, bool):
@@ -19,9 +22,11 @@ def _to_cents(value: Any) -> Any:
     if isinstance(value, int | float | str):
         try:
             amount = Decimal(str(value))
+            if not amount.is_finite() or abs(amount) > MAX_PRICE:
+                raise ValueError(f"price {value!r} is out of range (at most {MAX_PRICE})")
+            return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
         except ArithmeticError as exc:
             raise ValueError(f"price {value!r} is not a number") from exc
-        return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
     return value
 
 
@@ -228,4 +233,7 @@ class Menu(_Frozen):
             )
             for g in self.modifier_groups
         )
-        return self.model_copy(update={"items": items, "modifier_groups": groups})
+        menu = self.model_copy(update={"items": items, "modifier_groups": groups})
+        for key in _CACHED:  # model_copy keeps cached lookups of the original: drop them
+            menu.__dict__.pop(key, None)
+        return menu

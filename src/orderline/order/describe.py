@@ -13,6 +13,11 @@ def count_words(n: int) -> str:
     return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
 
 
+def article(noun: str) -> str:
+    """ "a" or "an" by sound, roughly: "an extra large pizza", "an Americano", "a Coke"."""
+    return "an" if noun[:1].lower() in "aeio" or noun.lower().startswith(("un", "ho")) else "a"
+
+
 def join_words(parts: list[str], conjunction: str = "and") -> str:
     if len(parts) <= 1:
         return "".join(parts)
@@ -60,7 +65,7 @@ def describe_line(line: OrderLine, menu: Menu, with_quantity: bool = True) -> st
     item = menu.item(line.item)
     head = _named(line.item, line.size, menu)
     if with_quantity:
-        head = f"{'a' if line.quantity == 1 else count_words(line.quantity)} {head}"
+        head = f"{article(head) if line.quantity == 1 else count_words(line.quantity)} {head}"
     parts = [head]
     mods = describe_modifiers(line.modifiers, item, menu)
     if mods:

@@ -46,7 +46,7 @@ from orderline.core.events import (
     Undone,
     UpsellOffered,
 )
-from orderline.menu.schema import Menu
+from orderline.menu.schema import ComboSlot, Menu
 from orderline.order._validate import apply_modifiers, build_slots, fill_slot, item_rejection, quantity_cap
 from orderline.order.clarify import first_missing
 from orderline.order.pricing import totals
@@ -222,33 +222,31 @@ def _set_size(order: Order, cmd: SetSize, menu: Menu) -> tuple[Order, list[Event
 
 
 def _fill_slot(order: Order, cmd: FillSlot, menu: Menu) -> tuple[Order, list[Event]]:
-    candidates = [order.line(cmd.line)] if cmd.line is not None else list(reversed(order.lines))
-    for line in candidates:
-        if line is None:
-            continue
-        item = menu.item_index[line.item]
-        for slot in item.slots:
-            if (cmd.slot is not None and slot.id != cmd.slot) or cmd.item not in slot.choices:
-                continue
-            fill = next(f for f in line.slots if f.slot == slot.id)
-            if (
-                cmd.line is None
-                and cmd.slot is None
-                and fill.item is not None
-                and any(f.item is None for f in line.slots)
-            ):
-                continue  # prefer the slot that is still empty
-            why = item_rejection(cmd.item, menu, order.daypart)
-            if why is not None:
-                return order, [why]
-            new_fill = fill_slot(fill, slot.takes_size, cmd.item, cmd.size, line.size, menu)
-            slots = tuple(new_fill if f.slot == slot.id else f for f in line.slots)
-            return _replace_line(order, _stamp(line, cmd, slots=slots)), [
-                LineChanged(line=line.id, what=slot.id)
-            ]
     if cmd.line is not None and order.line(cmd.line) is None:
         return order, _unknown_line(cmd.line)
-    return order, [Rejected(reason=RejectReason.UNKNOWN_SLOT, detail=cmd.item)]
+    candidates = [order.line(cmd.line)] if cmd.line is not None else list(reversed(order.lines))
+    fits: list[tuple[OrderLine, ComboSlot]] = [
+        (line, slot)
+        for line in candidates
+        if line is not None
+        for slot in menu.item_index[line.item].slots
+        if (cmd.slot is None or slot.id == cmd.slot) and cmd.item in slot.choices
+    ]
+    if not fits:
+        return order, [Rejected(reason=RejectReason.UNKNOWN_SLOT, detail=cmd.item)]
+    empty = [(line, slot) for line, slot in fits if _slot_item(line, slot.id) is None]
+    line, slot = (empty or fits)[0]  # prefer a slot still waiting for a choice
+    why = item_rejection(cmd.item, menu, order.daypart)
+    if why is not None:
+        return order, [why]
+    fill = next(f for f in line.slots if f.slot == slot.id)
+    new_fill = fill_slot(fill, slot.takes_size, cmd.item, cmd.size, line.size, menu)
+    slots = tuple(new_fill if f.slot == slot.id else f for f in line.slots)
+    return _replace_line(order, _stamp(line, cmd, slots=slots)), [LineChanged(line=line.id, what=slot.id)]
+
+
+def _slot_item(line: OrderLine, slot_id: str) -> str | None:
+    return next((f.item for f in line.slots if f.slot == slot_id), None)
 
 
 def _replace(order: Order, cmd: ReplaceItem, menu: Menu) -> tuple[Order, list[Event]]:
