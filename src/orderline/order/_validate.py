@@ -42,7 +42,10 @@ def apply_modifiers(
         found = menu.find_option(item, spec.option)
         if found is None:
             events.append(
-                Rejected(reason=RejectReason.UNKNOWN_OPTION, detail=f"{spec.option} on {item.name}")
+                Rejected(
+                    reason=RejectReason.UNKNOWN_OPTION,
+                    detail=f"{spec.option.replace('_', ' ')} on the {item.name}",
+                )
             )
             continue
         group, option = found

@@ -64,6 +64,8 @@ def describe_line(line: OrderLine, menu: Menu, with_quantity: bool = True) -> st
     """E.g. ``two large Cheeseburger Meals with no onions, with large Fries and a large Coke``."""
     item = menu.item(line.item)
     head = _named(line.item, line.size, menu)
+    if line.quantity > 1 and not head.endswith("s"):
+        head += "s"  # "two large Cokes"
     if with_quantity:
         head = f"{article(head) if line.quantity == 1 else count_words(line.quantity)} {head}"
     parts = [head]

@@ -233,7 +233,8 @@ def _fill_slot(order: Order, cmd: FillSlot, menu: Menu) -> tuple[Order, list[Eve
         if (cmd.slot is None or slot.id == cmd.slot) and cmd.item in slot.choices
     ]
     if not fits:
-        return order, [Rejected(reason=RejectReason.UNKNOWN_SLOT, detail=cmd.item)]
+        named = menu.item(cmd.item)
+        return order, [Rejected(reason=RejectReason.UNKNOWN_SLOT, detail=named.name if named else cmd.item)]
     empty = [(line, slot) for line, slot in fits if _slot_item(line, slot.id) is None]
     line, slot = (empty or fits)[0]  # prefer a slot still waiting for a choice
     why = item_rejection(cmd.item, menu, order.daypart)
