@@ -103,7 +103,7 @@ def resolve_senses(tags: list[Tag], menu: Menu) -> list[Tag]:
             continue
         if tag.has(Kind.SIZE) and tag.has(Kind.OPTION):
             item = _next_item(tags, k)
-            fits = item is not None and any(option_fits(menu, str(i), _options(tag)) for i in _values(item))
+            fits = item is not None and any(option_fits(menu, str(i), _options(tag)) for i in _items(item))
             out.append(tag.only(Kind.OPTION if fits else Kind.SIZE))
             continue
         entity = tuple(s for s in tag.senses if s.kind in _CONTENT)
@@ -112,10 +112,6 @@ def resolve_senses(tags: list[Tag], menu: Menu) -> list[Tag]:
             continue
         out.append(tag)
     return out
-
-
-def _values(tag: Tag) -> tuple[str, ...]:
-    return tuple(str(s.value) for s in tag.senses if s.kind is Kind.ITEM)
 
 
 def _options(tag: Tag) -> tuple[str, ...]:

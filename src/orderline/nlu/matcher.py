@@ -146,8 +146,6 @@ class RuleMatcher:
             return self._adjust(frame, ref_line, order)
         if head is None and frame.ref_item is not None:
             head = frame.ref_item
-        if head is not None and head in self._combo_of.values():
-            pass
         if head is None:
             return self._headless(frame, order, pending, correcting)
         if pending is not None:
