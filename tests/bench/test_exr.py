@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from orderline.bench.exr import canonical, order_to_exr, parse_exr, unordered_equal
+from orderline.bench.exr import canonical, categories, order_to_exr, parse_exr, unordered_equal
 from orderline.core.commands import AddItem, Level, ModifierSpec
 from orderline.menu.schema import Menu
 from orderline.order.machine import new_order, transition
@@ -42,3 +42,10 @@ def test_order_exports_toppings_levels_negations_styles_and_drinks(pizza: Menu) 
         "(DRINKORDER (DRINKTYPE DIET_PEPSI ) (NUMBER 4 ) (SIZE LARGE ) (CONTAINERTYPE CAN ) ) )"
     )
     assert canonical(parse_exr(order_to_exr(order, pizza))) == canonical(parse_exr(gold))
+
+
+def test_categories_count_suborders_from_the_tree() -> None:
+    one = "(ORDER (PIZZAORDER (NUMBER 2 ) (TOPPING HAM ) ) )"
+    two = "(ORDER (PIZZAORDER (NUMBER 1 ) ) (DRINKORDER (NUMBER 1 ) (DRINKTYPE COKE ) ) )"
+    assert "several suborders" not in categories(one)
+    assert set(categories(two)) == {"several suborders", "drinks"}

@@ -125,7 +125,11 @@ def categories(gold: str) -> Sequence[str]:
         cats.append("negation")
     if "COMPLEX_TOPPING" in gold:
         cats.append("extra/light")
-    if gold.count("ORDER (") - gold.count("(ORDER (") > 1 or gold.count("ORDER") > 2:
+    try:
+        suborders = [c for c in parse_exr(gold)[1] if not isinstance(c, str)]
+    except ValueError:
+        suborders = []
+    if len(suborders) > 1:
         cats.append("several suborders")
     if "DRINKORDER" in gold:
         cats.append("drinks")
