@@ -43,3 +43,16 @@ def pizza_matcher(pizza: Menu) -> RuleMatcher:
 @pytest.fixture(scope="session")
 def coffee_matcher(coffee: Menu) -> RuleMatcher:
     return RuleMatcher(coffee)
+
+
+# -- the real bundled SLM: base model + committed adapter, loaded once per session when a test asks ----------
+
+ADAPTER = ROOT / "models" / "orderline-smollm2-lora"
+
+
+@pytest.fixture(scope="session")
+def slm_backends() -> tuple[object, object]:
+    """(adapter backend, few-shot base backend), both real models on the CPU."""
+    from orderline.cli.slm_setup import SlmOptions, local_backends
+
+    return local_backends(SlmOptions(adapter=ADAPTER))

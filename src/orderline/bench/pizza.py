@@ -31,6 +31,14 @@ class PizzaResult:
     by_category: dict[str, list[int]] = field(default_factory=dict)
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
+    with_calls: int = 0
+    call_latencies_ms: list[float] = field(default_factory=list)
+    failed_calls: int = 0
+
+    @property
+    def call_rate(self) -> float:
+        n = len(self.latencies_ms)
+        return self.with_calls / n if n else 0.0
 
     @property
     def accuracy(self) -> float:
@@ -50,7 +58,21 @@ class PizzaResult:
             },
             "seconds": round(self.seconds, 2),
             "latency_ms": {"p50": round(p50, 3), "p99": round(p99, 3)},
+            "slm": {
+                "utterances_with_calls": self.with_calls,
+                "call_rate": round(self.call_rate, 4),
+                "calls": len(self.call_latencies_ms),
+                "failed_calls": self.failed_calls,
+                "call_latency_ms": _percentiles(self.call_latencies_ms),
+            },
         }
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    v = sorted(values)
+    return {q: round(v[min(len(v) - 1, int(len(v) * f))], 2) for q, f in (("p50", 0.5), ("p95", 0.95))}
 
 
 def read_examples(path: Path) -> Iterator[Example]:
@@ -76,12 +98,18 @@ def read_examples(path: Path) -> Iterator[Example]:
 
 def parse_utterance(text: str, understand: Understand, menu: Menu) -> tuple[str, float]:
     """Run one utterance through understanding and the state machine on an empty order."""
+    exr, ms, _ = understand_utterance(text, understand, menu)
+    return exr, ms
+
+
+def understand_utterance(text: str, understand: Understand, menu: Menu) -> tuple[str, float, Understanding]:
+    """Like :func:`parse_utterance`, also returning the understanding (with any SLM calls)."""
     order = new_order()
     started = time.perf_counter()
     understanding = understand(text, order)
     for command in understanding.commands:
         order, _events = transition(order, command, menu)
-    return order_to_exr(order, menu), (time.perf_counter() - started) * 1000
+    return order_to_exr(order, menu), (time.perf_counter() - started) * 1000, understanding
 
 
 def run(
@@ -96,8 +124,12 @@ def run(
     handle = out.open("w", encoding="utf-8") if out is not None else None
     try:
         for example in examples:
-            exr, ms = parse_utterance(example.src, understand, menu)
+            exr, ms, understanding = understand_utterance(example.src, understand, menu)
             result.latencies_ms.append(ms)
+            if understanding.calls:
+                result.with_calls += 1
+                result.call_latencies_ms += [c.latency_ms for c in understanding.calls]
+                result.failed_calls += sum(not c.ok for c in understanding.calls)
             if handle is not None:
                 handle.write(json.dumps({"src": example.src, "exr": exr}) + "\n")
             if example.exr is not None:

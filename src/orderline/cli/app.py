@@ -13,7 +13,9 @@ from rich.table import Table
 
 from orderline.bench import pizza as pizza_bench
 from orderline.bench import turns as turns_bench
+from orderline.cli import slm_cmds, train_cmd
 from orderline.cli.paths import reports_dir, resolve_menu
+from orderline.cli.slm_setup import DEFAULT_ADAPTER, DEFAULT_SLM_URL, SlmOptions, build_understander
 from orderline.cli.view import print_order
 from orderline.core.errors import OrderlineError
 from orderline.dialog.scripts import ConversationResult, load_script, run_script
@@ -33,6 +35,10 @@ bench_app = typer.Typer(help="Benchmarks: print a table and write a JSON report.
 menu_app = typer.Typer(help="Check and inspect menu files.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 app.add_typer(menu_app, name="menu")
+app.command()(train_cmd.train)
+app.command("serve-slm")(slm_cmds.serve_slm)
+app.command("eval")(slm_cmds.eval_cmd)
+bench_app.command("slm")(slm_cmds.bench_slm)
 
 console = Console()
 err = Console(stderr=True)
@@ -122,13 +128,21 @@ def bench_pizza(
     out: Annotated[
         Path | None, typer.Option(help="Write one {src, exr} JSON line per utterance here.")
     ] = None,
-    nlu: Annotated[str, typer.Option(help="Understanding tier: rules (tier 1 only).")] = "rules",
+    nlu: Annotated[
+        str, typer.Option(help="rules (tier 1 only) or hybrid (tier 1 + SLM at call points).")
+    ] = "rules",
     menu: MenuOption = "pizza",
     report: Annotated[Path | None, typer.Option(help="JSON report path.")] = None,
+    adapter: Annotated[Path, typer.Option(help="SLM adapter for --nlu hybrid.")] = DEFAULT_ADAPTER,
+    slm: Annotated[str, typer.Option(help="SLM backend for --nlu hybrid: local or vllm.")] = "local",
+    slm_url: Annotated[str, typer.Option(help="OpenAI-compatible server for --slm vllm.")] = DEFAULT_SLM_URL,
 ) -> None:
-    """Parse PIZZA orders with the pizza menu; print unordered exact match overall and per category."""
-    if nlu != "rules":
-        err.print(f"[red]--nlu {nlu}: only 'rules' is available in this build[/red]")
+    """Parse PIZZA orders with the pizza menu; print unordered exact match overall and per category.
+
+    With --nlu hybrid, tier 1's result is printed beside it, with the share of utterances that called the SLM.
+    """
+    if nlu not in ("rules", "hybrid"):
+        err.print(f"[red]--nlu {nlu}: choose rules or hybrid[/red]")
         raise typer.Exit(2)
     if not data.exists():
         err.print(f"[red]{data}: no such file[/red]")
@@ -140,15 +154,29 @@ def bench_pizza(
     except OrderlineError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
+    understander = build_understander(the_menu, nlu, SlmOptions(backend=slm, adapter=adapter, url=slm_url))
+    tier1: pizza_bench.PizzaResult | None = None
     with _progress() as bar:
+        if nlu == "hybrid":
+            task1 = bar.add_task("tier 1", total=len(examples))
+            tier1 = pizza_bench.run(
+                examples, matcher.understand, the_menu, None, lambda n: bar.advance(task1, n)
+            )
         task = bar.add_task("parsing", total=len(examples))
-        result = pizza_bench.run(examples, matcher.understand, the_menu, out, lambda n: bar.advance(task, n))
+        result = pizza_bench.run(
+            examples, understander.understand, the_menu, out, lambda n: bar.advance(task, n)
+        )
     summary = result.to_json()
+    if tier1 is not None:
+        summary["tier1_exact_match"] = round(tier1.accuracy, 4)
     table = Table(title=f"PIZZA exact match — {data.name} — nlu={nlu}")
     table.add_column("category")
     table.add_column("orders", justify="right")
     table.add_column("exact match", justify="right")
     table.add_row("[bold]all[/bold]", str(result.total), f"[bold]{result.accuracy:.2%}[/bold]")
+    if tier1 is not None:
+        table.add_row("tier 1 only", str(tier1.total), f"{tier1.accuracy:.2%}")
+        table.add_row("SLM call rate", str(result.with_calls), f"{result.call_rate:.2%}")
     for name, row in result.by_category.items():
         table.add_row(name, str(row[1]), f"{row[0] / row[1]:.2%}" if row[1] else "-")
     console.print(table)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-_REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def resolve_menu(value: str) -> Path:
@@ -14,7 +14,7 @@ def resolve_menu(value: str) -> Path:
     path = Path(value)
     if path.exists():
         return path
-    for folder in (Path.cwd() / "menus", _REPO_ROOT / "menus"):
+    for folder in (Path.cwd() / "menus", REPO_ROOT / "menus"):
         candidate = folder / (value if value.endswith((".yaml", ".yml")) else f"{value}.yaml")
         if candidate.exists():
             return candidate

@@ -40,11 +40,27 @@ class Coverage(BaseModel):
         return not self.unknown
 
 
+class SlmCall(BaseModel):
+    """One SLM call made for an utterance (for provenance, metrics and the dashboard)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    say: str
+    reason: str
+    model: str
+    answer: str
+    ok: bool
+    latency_ms: float
+    attempts: tuple[str, ...] = ()
+
+
 class Understanding(BaseModel):
-    """Commands proposed for one utterance plus the coverage report."""
+    """Commands proposed for one utterance plus the coverage report and any SLM calls made."""
 
     model_config = ConfigDict(frozen=True)
 
     text: str
     commands: tuple[Command, ...]
     coverage: Coverage
+    calls: tuple[SlmCall, ...] = ()

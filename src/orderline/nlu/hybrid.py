@@ -1,0 +1,142 @@
+"""Tier 1 plus the SLM at its call points: the production understander.
+
+Tier 1 runs first. Only where its coverage report finds unexplained or approximate words
+(:mod:`orderline.nlu.callpoints`) is the fallback chain asked, with the span, the item's menu context
+and a grammar built from the menu. The answer is parsed and validated (:mod:`orderline.nlu.dsl`); a
+valid answer refines tier 1's commands and carries model provenance; when every model fails, the
+utterance becomes ``CannotHandle`` unless tier 1 was confident on its own, so the dialog asks a
+clarifying question (and hands off after repeated failures) instead of guessing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from orderline.core.aio import LoopThread
+from orderline.core.commands import AddItem, CannotHandle, Command, ModifierSpec, ModifyLine, SetSize
+from orderline.core.provenance import Provenance, Source
+from orderline.menu.schema import Menu
+from orderline.nlu.callpoints import CallKind, CallPoint, find_call_points
+from orderline.nlu.chain import ChainAnswer, FallbackChain
+from orderline.nlu.coverage import SlmCall, Understanding
+from orderline.nlu.dsl import CallContext, DslOps, grammar
+from orderline.nlu.matcher import RuleMatcher
+from orderline.nlu.prompt import build_prompt
+from orderline.order.state import Order
+
+KEEP_TIER1_CONFIDENCE = 0.6
+
+
+@dataclass
+class HybridStats:
+    utterances: int = 0
+    with_calls: int = 0
+    calls: int = 0
+    failed_calls: int = 0
+
+
+class HybridUnderstander:
+    """:class:`~orderline.nlu.base.Understander` = tier-1 rules + SLM fallback chain at call points."""
+
+    def __init__(self, menu: Menu, chain: FallbackChain, rules: RuleMatcher | None = None) -> None:
+        self.menu = menu
+        self.rules = rules or RuleMatcher(menu)
+        self.chain = chain
+        self.stats = HybridStats()
+        self._loop: LoopThread | None = None
+        self.name = "hybrid"
+
+    def understand(self, text: str, order: Order) -> Understanding:
+        """Synchronous entry (dialog sessions, CLI): runs :meth:`understand_async` on a private loop."""
+        if self._loop is None:
+            self._loop = LoopThread("orderline-slm")
+        return self._loop.run(self.understand_async(text, order))
+
+    async def understand_async(self, text: str, order: Order) -> Understanding:
+        tier1 = self.rules.understand(text, order)
+        points = find_call_points(self.menu, self.rules.tagger, tier1, order)
+        self.stats.utterances += 1
+        if not points:
+            return tier1
+        self.stats.with_calls += 1
+        answers = await asyncio.gather(*(self._ask(p) for p in points))
+        commands = list(tier1.commands)
+        calls: list[SlmCall] = []
+        failed = False
+        replaced: list[Command] | None = None
+        for point, answer in zip(points, answers, strict=True):
+            self.stats.calls += 1
+            calls.append(_record(point, answer))
+            if answer.ops is None or answer.result is None:
+                self.stats.failed_calls += 1
+                failed = True
+                continue
+            prov = Provenance(
+                source=Source.MODEL,
+                name=answer.result.model,
+                confidence=answer.result.confidence,
+                latency_ms=answer.latency_ms,
+                span=point.say,
+            )
+            if point.kind is CallKind.MODIFIERS and point.command_index is not None:
+                commands[point.command_index] = _refine(commands[point.command_index], answer.ops, prov)
+            elif point.kind is CallKind.REFERENCE:
+                replaced = _reference_commands(point, answer.ops, prov)
+        if replaced is not None:
+            commands = replaced
+        if failed and tier1.coverage.confidence < KEEP_TIER1_CONFIDENCE:
+            reason = "the model could not place: " + "; ".join(p.say for p in points)
+            commands = [CannotHandle(reason=reason, text=text)]
+        return Understanding(text=text, commands=tuple(commands), coverage=tier1.coverage, calls=tuple(calls))
+
+    async def _ask(self, point: CallPoint) -> ChainAnswer:
+        if point.kind is CallKind.MODIFIERS and point.item is not None:
+            parts = build_prompt(self.menu, point.say, item=point.item)
+            ctx = CallContext.for_items(self.menu, [point.item])
+        else:
+            items = [self.menu.item(line.item) for line in point.lines]
+            known = tuple(i for i in items if i is not None)
+            parts = build_prompt(self.menu, point.say, lines=known)
+            ctx = CallContext.for_items(self.menu, list(known), n_lines=len(known))
+        return await self.chain.ask(parts.render(), grammar(ctx), ctx)
+
+    def close(self) -> None:
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+
+
+def _refine(command: Command, ops: DslOps, prov: Provenance) -> Command:
+    """Merge a model answer into tier 1's AddItem: the model decides for the options it names."""
+    if not isinstance(command, AddItem):
+        return command
+    named = {m.option for m in ops.modifiers}
+    kept: list[ModifierSpec] = [m for m in command.modifiers if m.option not in named]
+    size = command.size if command.size is not None else ops.size
+    return command.model_copy(update={"modifiers": (*kept, *ops.modifiers), "size": size, "provenance": prov})
+
+
+def _reference_commands(point: CallPoint, ops: DslOps, prov: Provenance) -> list[Command] | None:
+    if ops.line is None or not 1 <= ops.line <= len(point.lines):
+        return None
+    line_id = point.lines[ops.line - 1].id
+    out: list[Command] = []
+    if ops.modifiers:
+        out.append(ModifyLine(line=line_id, modifiers=ops.modifiers, provenance=prov))
+    if ops.size is not None:
+        out.append(SetSize(line=line_id, size=ops.size, provenance=prov))
+    return out or None
+
+
+def _record(point: CallPoint, answer: ChainAnswer) -> SlmCall:
+    return SlmCall(
+        kind=point.kind.value,
+        say=point.say,
+        reason=point.reason,
+        model=answer.result.model if answer.result else "",
+        answer=answer.result.text if answer.result else "",
+        ok=answer.ops is not None,
+        latency_ms=round(answer.latency_ms, 2),
+        attempts=tuple(f"{a.backend}:{'ok' if a.ok else a.error}" for a in answer.attempts),
+    )

@@ -1,0 +1,25 @@
+"""Synthetic training data: deterministic, always valid under the call's own grammar."""
+
+from __future__ import annotations
+
+from orderline.bench.slm import context_from_prompt
+from orderline.menu.schema import Menu
+from orderline.nlu.dsl import grammar, parse_dsl
+from orderline.nlu.synth import synthesize
+
+
+def test_deterministic_for_a_seed(burger: Menu, pizza: Menu) -> None:
+    assert synthesize([burger, pizza], 50, seed=3) == synthesize([burger, pizza], 50, seed=3)
+    assert synthesize([burger, pizza], 50, seed=3) != synthesize([burger, pizza], 50, seed=4)
+
+
+def test_every_answer_parses_under_its_prompt_grammar(burger: Menu, pizza: Menu, coffee: Menu) -> None:
+    menus = {m.id: m for m in (burger, pizza, coffee)}
+    examples = synthesize(list(menus.values()), 600, seed=11)
+    kinds = {e.kind for e in examples}
+    assert kinds == {"modifiers", "reference", "none"}
+    for ex in examples:
+        ctx = context_from_prompt(menus[ex.menu], ex.prompt)
+        assert grammar(ctx).accepts(ex.answer), ex
+        parse_dsl(ex.answer, ctx)
+        assert ex.prompt.endswith("\ndo:")
