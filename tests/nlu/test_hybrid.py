@@ -10,11 +10,21 @@ from orderline.core.commands import AddItem
 from orderline.core.provenance import Source
 from orderline.menu.schema import Menu
 from orderline.nlu.chain import FallbackChain, Step
-from orderline.nlu.dsl import CallContext, grammar, parse_dsl
+from orderline.nlu.dsl import CallContext, grammar, render
 from orderline.nlu.hybrid import HybridUnderstander
 from orderline.nlu.prompt import build_prompt, few_shot_prefix
 from orderline.order.machine import new_order
 from orderline.slm.base import SlmRequest
+
+
+@pytest.fixture(scope="module")
+def hybrid(burger: Menu, slm_backends: tuple[Any, Any]) -> HybridUnderstander:
+    primary, secondary = slm_backends
+    chain = FallbackChain(
+        [Step(primary, timeout_s=5.0), Step(secondary, timeout_s=5.0, prefix=few_shot_prefix())],
+        deadline_s=10.0,
+    )
+    return HybridUnderstander(burger, chain)
 
 
 @pytest.mark.parametrize(
@@ -27,17 +37,16 @@ from orderline.slm.base import SlmRequest
         ("cheeseburger", "hold the cheese", "-cheese"),
     ],
 )
-def test_adapter_turns_modifier_phrases_into_the_dsl(
-    burger: Menu, slm_backends: tuple[Any, Any], item_id: str, say: str, expected: str
+def test_modifier_phrases_end_to_end(
+    burger: Menu, hybrid: HybridUnderstander, item_id: str, say: str, expected: str
 ) -> None:
-    primary, _ = slm_backends
+    """Real base + committed adapter, prompt, menu grammar, strict parse and validation."""
     item = burger.item(item_id)
     assert item is not None
-    ctx = CallContext.for_items(burger, [item])
-    prompt = build_prompt(burger, say, item=item).render()
-    result = primary.complete_sync(SlmRequest(prompt=prompt, grammar=grammar(ctx)))
-    assert sorted(result.text.split()) == sorted(expected.split())
-    assert parse_dsl(result.text, ctx).modifiers
+    answer = hybrid.fill(item, say)
+    assert answer.ops is not None and answer.result is not None
+    assert answer.result.model == "orderline-smollm2-lora"  # the adapter answered, not the fallback
+    assert sorted(render(answer.ops).split()) == sorted(expected.split())
 
 
 def test_few_shot_base_model_answers_inside_the_grammar(burger: Menu, slm_backends: tuple[Any, Any]) -> None:
@@ -48,16 +57,6 @@ def test_few_shot_base_model_answers_inside_the_grammar(burger: Menu, slm_backen
     prompt = few_shot_prefix() + build_prompt(burger, "no pickles", item=item).render()
     result = secondary.complete_sync(SlmRequest(prompt=prompt, grammar=grammar(ctx)))
     assert grammar(ctx).accepts(result.text)
-
-
-@pytest.fixture(scope="module")
-def hybrid(burger: Menu, slm_backends: tuple[Any, Any]) -> HybridUnderstander:
-    primary, secondary = slm_backends
-    chain = FallbackChain(
-        [Step(primary, timeout_s=5.0), Step(secondary, timeout_s=5.0, prefix=few_shot_prefix())],
-        deadline_s=10.0,
-    )
-    return HybridUnderstander(burger, chain)
 
 
 def test_clean_utterance_stays_deterministic(hybrid: HybridUnderstander) -> None:

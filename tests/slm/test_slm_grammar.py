@@ -40,3 +40,12 @@ def test_regex_constraint_partial_matching() -> None:
     assert c.allows_prefix(" -oni")
     assert c.accepts("-onions +mayo=light")
     assert not c.allows_prefix("+caviar")
+
+
+def test_forced_characters_for_jump_forward_decoding() -> None:
+    g = Grammar(body=frozenset({"+pickles", "+pickles=light", "+pickles=extra", "-onions", "+onions"}))
+    assert g.forced("+pick") == "les"
+    assert g.forced("-") == "onions"
+    assert g.forced("+pickles ") == ""  # a new word: the model chooses
+    assert g.forced("+pickles -") == "onions"
+    assert g.forced("+pickles +") == "onions"  # pickles is taken, so only onions is left

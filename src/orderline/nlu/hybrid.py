@@ -11,21 +11,23 @@ clarifying question (and hands off after repeated failures) instead of guessing.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from orderline.core.aio import LoopThread
 from orderline.core.commands import AddItem, CannotHandle, Command, ModifierSpec, ModifyLine, SetSize
 from orderline.core.provenance import Provenance, Source
-from orderline.menu.schema import Menu
+from orderline.core.text import normalize
+from orderline.menu.schema import Item, Menu
 from orderline.nlu.callpoints import CallKind, CallPoint, find_call_points
 from orderline.nlu.chain import ChainAnswer, FallbackChain
 from orderline.nlu.coverage import SlmCall, Understanding
 from orderline.nlu.dsl import CallContext, DslOps, grammar
+from orderline.nlu.grounding import ground
 from orderline.nlu.matcher import RuleMatcher
-from orderline.nlu.prompt import build_prompt
+from orderline.nlu.prompt import build_prompt, likeness
 from orderline.order.state import Order
 
-KEEP_TIER1_CONFIDENCE = 0.6
+KEEP_TIER1_CONFIDENCE = 0.3
 
 
 @dataclass
@@ -80,7 +82,9 @@ class HybridUnderstander:
                 span=point.say,
             )
             if point.kind is CallKind.MODIFIERS and point.command_index is not None:
-                commands[point.command_index] = _refine(commands[point.command_index], answer.ops, prov)
+                commands[point.command_index] = _refine(
+                    commands[point.command_index], answer.ops, prov, self.menu, point.say
+                )
             elif point.kind is CallKind.REFERENCE:
                 replaced = _reference_commands(point, answer.ops, prov)
         if replaced is not None:
@@ -90,16 +94,29 @@ class HybridUnderstander:
             commands = [CannotHandle(reason=reason, text=text)]
         return Understanding(text=text, commands=tuple(commands), coverage=tier1.coverage, calls=tuple(calls))
 
+    def fill(self, item: Item, say: str) -> ChainAnswer:
+        """The modifier call point on its own: what the chain makes of ``say`` for a new ``item``."""
+        if self._loop is None:
+            self._loop = LoopThread("orderline-slm")
+        point = CallPoint(CallKind.MODIFIERS, say, "direct", item=item)
+        return self._loop.run(self._ask(point))
+
     async def _ask(self, point: CallPoint) -> ChainAnswer:
         if point.kind is CallKind.MODIFIERS and point.item is not None:
+            known: tuple[Item, ...] = (point.item,)
             parts = build_prompt(self.menu, point.say, item=point.item)
             ctx = CallContext.for_items(self.menu, [point.item])
         else:
-            items = [self.menu.item(line.item) for line in point.lines]
-            known = tuple(i for i in items if i is not None)
+            known = tuple(i for i in (self.menu.item(line.item) for line in point.lines) if i is not None)
             parts = build_prompt(self.menu, point.say, lines=known)
             ctx = CallContext.for_items(self.menu, list(known), n_lines=len(known))
-        return await self.chain.ask(parts.render(), grammar(ctx), ctx)
+        answer = await self.chain.ask(parts.render(), grammar(ctx), ctx)
+        if answer.ops is None:
+            return answer
+        items = (
+            [known[answer.ops.line - 1]] if answer.ops.line and answer.ops.line <= len(known) else list(known)
+        )
+        return replace(answer, ops=ground(answer.ops, self.menu, items, point.say))
 
     def close(self) -> None:
         if self._loop is not None:
@@ -107,14 +124,38 @@ class HybridUnderstander:
             self._loop = None
 
 
-def _refine(command: Command, ops: DslOps, prov: Provenance) -> Command:
-    """Merge a model answer into tier 1's AddItem: the model decides for the options it names."""
+def _refine(command: Command, ops: DslOps, prov: Provenance, menu: Menu, say: str) -> Command:
+    """Merge a model answer into tier 1's AddItem; deterministic where the words were heard exactly.
+
+    * an option tier 1 matched on words heard exactly keeps tier 1's reading (the model may not flip
+      "no pineapple" into "pineapple");
+    * an option tier 1 matched only approximately, or not at all, takes the model's reading, provided
+      at least one of its words was heard (no additions out of thin air: "beautiful" is not pesto).
+    """
     if not isinstance(command, AddItem):
         return command
-    named = {m.option for m in ops.modifiers}
+    item = menu.item(command.item)
+    if item is None:
+        return command
+    words = normalize(say)
+    text = " ".join(words)
+
+    def heard(option_id: str) -> tuple[float, float]:
+        found = menu.find_option(item, option_id)
+        if found is None:
+            return (0.0, 0.0)
+        o = found[1]
+        forms = {o.name.lower(), o.id.replace("_", " "), *(a.lower() for a in o.aliases)}
+        return max(likeness(f, words, text) for f in forms)
+
+    exact = {m.option for m in command.modifiers if heard(m.option) >= (1.0, 100.0)}
+    accepted = [m for m in ops.modifiers if m.option not in exact and heard(m.option)[0] > 0]
+    if not accepted and (command.size is not None or ops.size is None):
+        return command
+    named = {m.option for m in accepted}
     kept: list[ModifierSpec] = [m for m in command.modifiers if m.option not in named]
     size = command.size if command.size is not None else ops.size
-    return command.model_copy(update={"modifiers": (*kept, *ops.modifiers), "size": size, "provenance": prov})
+    return command.model_copy(update={"modifiers": (*kept, *accepted), "size": size, "provenance": prov})
 
 
 def _reference_commands(point: CallPoint, ops: DslOps, prov: Provenance) -> list[Command] | None:

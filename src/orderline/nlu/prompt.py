@@ -56,8 +56,9 @@ def candidate_options(menu: Menu, items: list[Item], say: str, limit: int = MAX_
     Ties go to options the item comes with ("sauce on the side" on a burger that comes with barn sauce
     means that sauce), then to menu order.
     """
-    text = " ".join(normalize(say))
-    scored: dict[str, float] = {}
+    words = normalize(say)
+    text = " ".join(words)
+    scored: dict[str, tuple[float, float]] = {}
     order: dict[str, int] = {}
     defaults: set[str] = set()
     for item in items:
@@ -68,12 +69,12 @@ def candidate_options(menu: Menu, items: list[Item], say: str, limit: int = MAX_
                     option.id.replace("_", " "),
                     *(a.lower() for a in option.aliases),
                 }
-                best = max(fuzz.partial_ratio(form, text) if text else 0.0 for form in forms)
-                scored[option.id] = max(best, scored.get(option.id, 0.0))
+                best = max(likeness(form, words, text) for form in forms)
+                scored[option.id] = max(best, scored.get(option.id, (0.0, 0.0)))
                 order.setdefault(option.id, len(order))
                 if option.default:
                     defaults.add(option.id)
-    ranked = sorted(scored, key=lambda o: (-scored[o], o not in defaults, order[o]))
+    ranked = sorted(scored, key=lambda o: (-scored[o][0], o not in defaults, -scored[o][1], order[o]))
     return tuple(ranked[:limit])
 
 
@@ -121,3 +122,16 @@ def few_shot_prefix() -> str:
     """
     head = "Turn what the customer says into order edits. -x removes x, +x adds x, =light/=extra, @side.\n\n"
     return head + "".join(f"{p}\n{ANSWER_CUE} {a}\n\n" for p, a in FEW_SHOT)
+
+
+def likeness(form: str, words: tuple[str, ...], text: str) -> tuple[float, float]:
+    """(share of the option's words heard in the span, character overlap) — compared in that order.
+
+    "no onions" ranks ``onions`` (1 of 1 words) above ``grilled onions`` (1 of 2); "sauce on the side"
+    ties every sauce at 1 of 2, and the tie goes to the sauce the item comes with.
+    """
+    if not text:
+        return (0.0, 0.0)
+    parts = form.split()
+    heard = sum(1 for p in parts if any(fuzz.ratio(p, w) >= 80 for w in words))
+    return (round(heard / len(parts), 2), fuzz.partial_ratio(form, text))

@@ -28,6 +28,8 @@ class Constraint(Protocol):
 
     def regex(self) -> str: ...
 
+    def forced(self, text: str) -> str: ...
+
 
 @dataclass(frozen=True)
 class RegexConstraint:
@@ -51,6 +53,9 @@ class RegexConstraint:
 
     def regex(self) -> str:
         return self.pattern
+
+    def forced(self, text: str) -> str:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,33 @@ class Grammar:
         k = bisect_left(allowed, partial)
         return k < len(allowed) and allowed[k].startswith(partial)
 
+    def forced(self, text: str) -> str:
+        """Characters every sentence continuing ``text`` must add next (within the current word).
+
+        After ``+pick`` the only words left are ``+pickles``, ``+pickles=light`` and ``+pickles=extra``,
+        so ``les`` is forced: the decoder appends it without asking the model (jump-forward decoding).
+        """
+        text = text.lstrip(" ")
+        if not text:
+            return ""
+        *done, partial = text.split(" ")
+        if not partial:
+            return ""
+        seen: set[str] = set()
+        state = self._walk(done, seen)
+        if state is None:
+            return ""
+        allowed = self._allowed(state)
+        k = bisect_left(allowed, partial)
+        options: list[str] = []
+        while k < len(allowed) and allowed[k].startswith(partial):
+            if _key(allowed[k]) not in seen:
+                options.append(allowed[k])
+            k += 1
+        if not options:
+            return ""
+        return _common_prefix(options)[len(partial) :]
+
     def accepts(self, text: str) -> bool:
         """True if ``text`` is a complete sentence."""
         words = text.strip().split(" ")
@@ -151,3 +183,11 @@ def _key(word: str) -> str:
     if word[:1] in "+-":
         return word[1:].split("=", 1)[0].split("@", 1)[0]
     return word.split("=", 1)[0]
+
+
+def _common_prefix(words: list[str]) -> str:
+    first, last = min(words), max(words)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]

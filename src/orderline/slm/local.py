@@ -114,7 +114,14 @@ class LocalBackend:
                 if pick in m.eos:
                     break
                 text += piece
-                out = m.model(input_ids=torch.tensor([[pick]]), past_key_values=past, use_cache=True)
+                step_ids = [pick]
+                forced = request.grammar.forced(text)
+                if forced:  # jump forward: feed the characters the grammar forces in the same pass
+                    extra = m.encode(forced)
+                    if m.tokenizer.decode(extra) == forced:
+                        step_ids += extra
+                        text += forced
+                out = m.model(input_ids=torch.tensor([step_ids]), past_key_values=past, use_cache=True)
                 past, logits = out.past_key_values, out.logits[0, -1]
         answer = text.strip()
         if not request.grammar.accepts(answer):
