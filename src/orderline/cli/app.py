@@ -13,7 +13,7 @@ from rich.table import Table
 
 from orderline.bench import pizza as pizza_bench
 from orderline.bench import turns as turns_bench
-from orderline.cli import slm_cmds, train_cmd
+from orderline.cli import slm_cmds, train_cmd, voice_cmd
 from orderline.cli.paths import reports_dir, resolve_menu
 from orderline.cli.slm_setup import DEFAULT_ADAPTER, DEFAULT_SLM_URL, SlmOptions, build_understander
 from orderline.cli.view import print_order
@@ -37,6 +37,8 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(menu_app, name="menu")
 app.command()(train_cmd.train)
 app.command("serve-slm")(slm_cmds.serve_slm)
+app.command("voice")(voice_cmd.voice)
+bench_app.command("voice")(voice_cmd.bench_voice)
 app.command("eval")(slm_cmds.eval_cmd)
 bench_app.command("slm")(slm_cmds.bench_slm)
 
