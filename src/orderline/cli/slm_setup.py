@@ -45,6 +45,7 @@ def local_backends(options: SlmOptions) -> tuple[LocalBackend, LocalBackend]:
         LocalModel(adapter=options.adapter, threads=options.threads, name=options.adapter.name)
     )
     base = LocalModel(threads=options.threads, name=FEW_SHOT_NAME)
+    base.prefix_state(few_shot_prefix())  # warm: the fallback's fixed prefix is encoded once, at start-up
     return primary, LocalBackend(base, prefixes=(few_shot_prefix(),))
 
 

@@ -39,10 +39,11 @@ def ground(ops: DslOps, menu: Menu, items: list[Item], say: str) -> DslOps:
     named = {m.option for m in ops.modifiers}
     out: list[ModifierSpec] = []
     for spec in ops.modifiers:
-        option = options.get(spec.option)
-        if option is None:
+        found = options.get(spec.option)
+        if found is None:
             out.append(spec)
             continue
+        option = found
         share = heard(option)[0]
         if share == 0.0 or share >= 1.0:
             out.append(spec)

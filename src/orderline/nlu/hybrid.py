@@ -83,7 +83,7 @@ class HybridUnderstander:
             )
             if point.kind is CallKind.MODIFIERS and point.command_index is not None:
                 commands[point.command_index] = _refine(
-                    commands[point.command_index], answer.ops, prov, self.menu, point.say
+                    commands[point.command_index], answer.ops, prov, self.menu, point.say, _trouble(tier1)
                 )
             elif point.kind is CallKind.REFERENCE:
                 replaced = _reference_commands(point, answer.ops, prov)
@@ -124,11 +124,31 @@ class HybridUnderstander:
             self._loop = None
 
 
-def _refine(command: Command, ops: DslOps, prov: Provenance, menu: Menu, say: str) -> Command:
+def _trouble(understanding: Understanding) -> set[str]:
+    cov = understanding.coverage
+    return {w for span in (*cov.unknown, *cov.fuzzy) for w in span.text.split()}
+
+
+def _near_trouble(option_words: set[str], words: tuple[str, ...], trouble: frozenset[str] | set[str]) -> bool:
+    """Is an unexplained word just before a mention of the option ("nix the onions")?"""
+    return any(
+        w in option_words and any(x in trouble for x in words[max(0, k - 3) : k]) for k, w in enumerate(words)
+    )
+
+
+def _refine(
+    command: Command,
+    ops: DslOps,
+    prov: Provenance,
+    menu: Menu,
+    say: str,
+    trouble: frozenset[str] | set[str] = frozenset(),
+) -> Command:
     """Merge a model answer into tier 1's AddItem; deterministic where the words were heard exactly.
 
-    * an option tier 1 matched on words heard exactly keeps tier 1's reading (the model may not flip
-      "no pineapple" into "pineapple");
+    * an option tier 1 matched on words heard exactly, with no unexplained word just before it, keeps
+      tier 1's reading (the model may not flip "no pineapple" into "pineapple"); "nix the onions" is
+      the model's to read;
     * an option tier 1 matched only approximately, or not at all, takes the model's reading, provided
       at least one of its words was heard (no additions out of thin air: "beautiful" is not pesto).
     """
@@ -148,7 +168,18 @@ def _refine(command: Command, ops: DslOps, prov: Provenance, menu: Menu, say: st
         forms = {o.name.lower(), o.id.replace("_", " "), *(a.lower() for a in o.aliases)}
         return max(likeness(f, words, text) for f in forms)
 
-    exact = {m.option for m in command.modifiers if heard(m.option) >= (1.0, 100.0)}
+    def option_words(option_id: str) -> set[str]:
+        found = menu.find_option(item, option_id)
+        if found is None:
+            return set()
+        o = found[1]
+        return {w for f in (o.name.lower(), *(a.lower() for a in o.aliases)) for w in f.split()}
+
+    exact = {
+        m.option
+        for m in command.modifiers
+        if heard(m.option) >= (1.0, 100.0) and not _near_trouble(option_words(m.option), words, trouble)
+    }
     accepted = [m for m in ops.modifiers if m.option not in exact and heard(m.option)[0] > 0]
     if not accepted and (command.size is not None or ops.size is None):
         return command

@@ -18,8 +18,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import structlog
+
 from orderline.slm.base import SlmRequest, SlmResult, SlmTimeoutError
 from orderline.slm.checkpoint import resolve_base
+from orderline.slm.fastllama import FastLlama, KvCache, check_against
+
+log = structlog.get_logger("orderline.slm.local")
 
 TOP_K = 48
 
@@ -28,7 +33,12 @@ class LocalModel:
     """A causal LM (optionally with a LoRA adapter merged in) and its tokenizer, loaded once."""
 
     def __init__(
-        self, base: str | None = None, adapter: Path | None = None, threads: int | None = None, name: str = ""
+        self,
+        base: str | None = None,
+        adapter: Path | None = None,
+        threads: int | None = None,
+        name: str = "",
+        fast: bool = True,
     ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
@@ -45,6 +55,19 @@ class LocalModel:
             model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
         model.eval()  # type: ignore[no-untyped-call]
         self.model = model
+        self.fast: FastLlama | None = None
+        if fast:
+            try:
+                self.fast = FastLlama(model)
+                check_against(model, self.fast, self.encode("item: cheeseburger\nsay: no onions please\ndo:"))
+            except (
+                AttributeError,
+                KeyError,
+                TypeError,
+                ValueError,
+            ) as exc:  # not a Llama layout: use transformers
+                log.warning("fast_decoder_unavailable", error=str(exc))
+                self.fast = None
         self.name = name or (adapter.name if adapter is not None else path.name)
         self.eos = {int(self.tokenizer.eos_token_id)}
         newline = self.tokenizer("\n", add_special_tokens=False)["input_ids"]
@@ -52,22 +75,43 @@ class LocalModel:
             self.eos.add(int(newline[0]))
         self.pieces = [self.tokenizer.decode([k]) for k in range(len(self.tokenizer))]
         self.lock = threading.Lock()
-        self._prefix_cache: dict[str, tuple[Any, Any]] = {}
+        self._prefix_cache: dict[str, Any] = {}
 
     def encode(self, text: str) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def prefix_state(self, prefix: str) -> tuple[Any, Any] | None:
-        """(KV cache, last logits) after ``prefix``, computed once per prefix."""
+    def prefix_state(self, prefix: str) -> Any:
+        """The KV cache after ``prefix``, computed once per prefix (callers get a copy)."""
         if not prefix:
             return None
         if prefix not in self._prefix_cache:
             import torch
 
-            with torch.inference_mode():
-                out = self.model(input_ids=torch.tensor([self.encode(prefix)]), use_cache=True)
-            self._prefix_cache[prefix] = (out.past_key_values, out.logits[0, -1])
-        return self._prefix_cache[prefix]
+            if self.fast is not None:
+                cache = self.fast.new_cache()
+                self.fast.forward(self.encode(prefix), cache)
+                self._prefix_cache[prefix] = cache
+            else:
+                with torch.inference_mode():
+                    out = self.model(input_ids=torch.tensor([self.encode(prefix)]), use_cache=True)
+                self._prefix_cache[prefix] = out.past_key_values
+        state = self._prefix_cache[prefix]
+        return state.clone() if isinstance(state, KvCache) else copy.deepcopy(state)
+
+    def begin(self, prefix: str, rest: str) -> tuple[Any, Any]:
+        """(decoder state, next-token logits) after ``prefix`` (cached) + ``rest``."""
+        state = self.prefix_state(prefix)
+        return self.advance(state, self.encode(rest))
+
+    def advance(self, state: Any, ids: list[int]) -> tuple[Any, Any]:
+        import torch
+
+        if self.fast is not None:
+            cache = state if state is not None else self.fast.new_cache()
+            return cache, self.fast.forward(ids, cache)
+        with torch.inference_mode():
+            out = self.model(input_ids=torch.tensor([ids]), past_key_values=state, use_cache=True)
+        return out.past_key_values, out.logits[0, -1]
 
 
 class LocalBackend:
@@ -97,11 +141,7 @@ class LocalBackend:
         m = self.model
         with m.lock, torch.inference_mode():
             prefix = next((p for p in self.prefixes if request.prompt.startswith(p)), "")
-            state = m.prefix_state(prefix)
-            ids = torch.tensor([m.encode(request.prompt[len(prefix) :])])
-            past = copy.deepcopy(state[0]) if state is not None else None
-            out = m.model(input_ids=ids, past_key_values=past, use_cache=True)
-            past, logits = out.past_key_values, out.logits[0, -1]
+            past, logits = m.begin(prefix, request.prompt[len(prefix) :])
             text, logprob, steps = "", 0.0, 0
             for steps in range(1, request.max_tokens + 1):  # noqa: B007 - steps is reported
                 if deadline is not None and time.monotonic() > deadline:
@@ -121,8 +161,7 @@ class LocalBackend:
                     if m.tokenizer.decode(extra) == forced:
                         step_ids += extra
                         text += forced
-                out = m.model(input_ids=torch.tensor([step_ids]), past_key_values=past, use_cache=True)
-                past, logits = out.past_key_values, out.logits[0, -1]
+                past, logits = m.advance(past, step_ids)
         answer = text.strip()
         if not request.grammar.accepts(answer):
             answer = "?"
