@@ -13,7 +13,7 @@ from orderline.core.commands import Level, ModifierSpec
 from orderline.core.text import normalize
 from orderline.menu.schema import Item, Menu, ModifierOption
 from orderline.nlu.dsl import DslOps
-from orderline.nlu.prompt import likeness
+from orderline.nlu.prompt import option_forms, option_likeness
 
 
 def ground(ops: DslOps, menu: Menu, items: list[Item], say: str) -> DslOps:
@@ -27,14 +27,11 @@ def ground(ops: DslOps, menu: Menu, items: list[Item], say: str) -> DslOps:
     if not options or not ops.modifiers:
         return ops
 
-    def forms(o: ModifierOption) -> set[str]:
-        return {o.name.lower(), o.id.replace("_", " "), *(a.lower() for a in o.aliases)}
-
     def heard(o: ModifierOption) -> tuple[float, float]:
-        return max(likeness(f, words, text) for f in forms(o))
+        return option_likeness(o, words, text)
 
     def vocab(o: ModifierOption) -> set[str]:
-        return {w for f in forms(o) for w in f.split()}
+        return {w for f in option_forms(o) for w in f.split()}
 
     named = {m.option for m in ops.modifiers}
     out: list[ModifierSpec] = []

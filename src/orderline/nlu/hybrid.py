@@ -24,7 +24,7 @@ from orderline.nlu.coverage import SlmCall, Understanding
 from orderline.nlu.dsl import CallContext, DslOps, grammar
 from orderline.nlu.grounding import ground
 from orderline.nlu.matcher import RuleMatcher
-from orderline.nlu.prompt import build_prompt, likeness
+from orderline.nlu.prompt import build_prompt, option_likeness
 from orderline.order.state import Order
 
 KEEP_TIER1_CONFIDENCE = 0.3
@@ -164,9 +164,7 @@ def _refine(
         found = menu.find_option(item, option_id)
         if found is None:
             return (0.0, 0.0)
-        o = found[1]
-        forms = {o.name.lower(), o.id.replace("_", " "), *(a.lower() for a in o.aliases)}
-        return max(likeness(f, words, text) for f in forms)
+        return option_likeness(found[1], words, text)
 
     def option_words(option_id: str) -> set[str]:
         found = menu.find_option(item, option_id)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from orderline.core.text import normalize
-from orderline.menu.schema import Item, Menu
+from orderline.menu.schema import Item, Menu, ModifierOption
 
 MAX_OPTIONS = 8
 ANSWER_CUE = "do:"
@@ -64,12 +64,7 @@ def candidate_options(menu: Menu, items: list[Item], say: str, limit: int = MAX_
     for item in items:
         for group in menu.groups_for(item):
             for option in group.options:
-                forms = {
-                    option.name.lower(),
-                    option.id.replace("_", " "),
-                    *(a.lower() for a in option.aliases),
-                }
-                best = max(likeness(form, words, text) for form in forms)
+                best = option_likeness(option, words, text)
                 scored[option.id] = max(best, scored.get(option.id, (0.0, 0.0)))
                 order.setdefault(option.id, len(order))
                 if option.default:
@@ -135,3 +130,13 @@ def likeness(form: str, words: tuple[str, ...], text: str) -> tuple[float, float
     parts = form.split()
     heard = sum(1 for p in parts if any(fuzz.ratio(p, w) >= 80 for w in words))
     return (round(heard / len(parts), 2), fuzz.partial_ratio(form, text))
+
+
+def option_forms(option: ModifierOption) -> set[str]:
+    """How an option may be said: its name, its id in words, its aliases (lower case)."""
+    return {option.name.lower(), option.id.replace("_", " "), *(a.lower() for a in option.aliases)}
+
+
+def option_likeness(option: ModifierOption, words: tuple[str, ...], text: str) -> tuple[float, float]:
+    """:func:`likeness` of the option's best-heard form."""
+    return max(likeness(form, words, text) for form in option_forms(option))
