@@ -67,6 +67,28 @@ def test_bias_prompt_puts_hotwords_first_within_the_token_budget(transcriber: Wh
         transcriber.prompt_tokens = 120
 
 
+def test_beam_gives_an_n_best_list_best_first(
+    transcriber: WhisperTranscriber, order_audio: np.ndarray
+) -> None:
+    result = transcriber.transcribe(order_audio)
+    assert transcriber.beam_size > 1
+    assert 1 <= len(result.alternatives) <= transcriber.beam_size
+    assert result.alternatives[0].text == result.text
+    texts = [a.text for a in result.alternatives]
+    assert len(set(texts)) == len(texts)
+    scores = [a.avg_logprob for a in result.alternatives]
+    assert all(s <= 0.0 for s in scores)
+
+
+def test_greedy_decoding_gives_no_alternatives(order_audio: np.ndarray) -> None:
+    greedy = WhisperTranscriber(vocabulary=MENU_WORDS, beam_size=1)
+    result = greedy.transcribe(order_audio)
+    assert "onions" in result.text.lower()
+    assert result.alternatives == ()
+    with pytest.raises(ValueError, match="beam_size"):
+        WhisperTranscriber(beam_size=0)
+
+
 def test_segment_confidence() -> None:
     assert segment_confidence([]) == 0.0
     assert segment_confidence([(0.0, 0.0, 5)]) == 1.0

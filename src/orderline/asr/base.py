@@ -25,12 +25,22 @@ class Word:
 
 
 @dataclass(frozen=True, slots=True)
+class Alternative:
+    """One hypothesis of an n-best list: its text and mean token log-probability (higher is likelier)."""
+
+    text: str
+    avg_logprob: float
+
+
+@dataclass(frozen=True, slots=True)
 class Transcript:
     """What was heard in one utterance.
 
     ``confidence`` is in 0..1: the mean token probability (``exp`` of the token-weighted
     ``avg_logprob``) times the probability that the audio holds speech (``1 - no_speech_prob``);
     0.0 when nothing was recognised. ``words`` is ``None`` unless word timings were requested.
+    ``alternatives`` is the recogniser's n-best list, best first (``text`` is the first); empty when
+    the recogniser gave one hypothesis only.
     """
 
     text: str
@@ -38,6 +48,7 @@ class Transcript:
     latency_ms: float
     model: str
     words: tuple[Word, ...] | None = None
+    alternatives: tuple[Alternative, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -54,6 +65,11 @@ class Transcriber(Protocol):
         ...
 
 
+def logprob_confidence(avg_logprob: float, no_speech_prob: float) -> float:
+    """Confidence in 0..1 of one hypothesis: mean token probability times the probability of speech."""
+    return min(max(math.exp(min(avg_logprob, 0.0)) * (1.0 - no_speech_prob), 0.0), 1.0)
+
+
 def segment_confidence(segments: Sequence[tuple[float, float, int]]) -> float:
     """Confidence in 0..1 from ``(avg_logprob, no_speech_prob, n_tokens)`` per segment (0.0 for none)."""
     weights = [max(n, 1) for _, _, n in segments]
@@ -62,5 +78,4 @@ def segment_confidence(segments: Sequence[tuple[float, float, int]]) -> float:
         return 0.0
     logprob = sum(lp * w for (lp, _, _), w in zip(segments, weights, strict=True)) / total
     no_speech = sum(ns * w for (_, ns, _), w in zip(segments, weights, strict=True)) / total
-    value = math.exp(min(logprob, 0.0)) * (1.0 - no_speech)
-    return min(max(value, 0.0), 1.0)
+    return logprob_confidence(logprob, no_speech)

@@ -1,23 +1,37 @@
 """Whisper via faster-whisper (CTranslate2), tuned for short turns on a small CPU.
 
-Greedy decoding at temperature 0 only, no timestamps, no built-in VAD (the engine detects turns),
-no conditioning on previous text. Menu vocabulary biases recognition through the decoder prompt
+Decoding is at temperature 0 only, without timestamps, built-in VAD (the engine detects turns) or
+conditioning on previous text. Menu vocabulary biases recognition through the decoder prompt
 (``initial_prompt``): per-turn hotwords first, then the menu words, as a lower-case comma list capped
 to ``prompt_tokens``. A prompt makes Whisper hallucinate prompt words on noise, so the number of new
-tokens is bounded by the audio length and segments that look like silence or repetition are dropped.
+tokens is bounded by the audio length and hypotheses that look like silence or repetition are dropped.
+
+With ``beam_size`` > 1 an utterance of up to 30 s is decoded directly on the CTranslate2 model (one
+encoder pass, one beam search) and the whole beam comes back as the transcript's ``alternatives``, so
+the dialog can prefer the hypothesis the menu explains best (``orderline.nlu.nbest``). Greedy decoding
+(``beam_size=1``) and longer audio go through ``faster_whisper.WhisperModel.transcribe``.
 """
 
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from faster_whisper import WhisperModel
+from faster_whisper.tokenizer import Tokenizer
 from numpy.typing import NDArray
 
-from orderline.asr.base import SAMPLE_RATE, Transcript, Word, segment_confidence
+from orderline.asr.base import (
+    SAMPLE_RATE,
+    Alternative,
+    Transcript,
+    Word,
+    logprob_confidence,
+    segment_confidence,
+)
 from orderline.asr.models import DEFAULT_ASR_MODEL, resolve_asr_model
 
 NO_SPEECH_THRESHOLD = 0.6
@@ -26,10 +40,24 @@ COMPRESSION_RATIO_THRESHOLD = 2.4
 """A segment whose text compresses better than this is a repetition loop (hallucination)."""
 LOG_PROB_THRESHOLD = -1.0
 """Segments after the first with a lower mean log-probability are dropped (hallucinated tails)."""
+WINDOW_S = 30
+"""Whisper's input window: the encoder always sees 30 s (shorter audio is zero-padded)."""
+N_FRAMES = WINDOW_S * 100
+
+
+def max_new_tokens(seconds: float) -> int:
+    """Token budget for an utterance: enough for fast speech, too little for a hallucination loop."""
+    return min(200, int(16 + 8 * seconds))
+
+
+def compression_ratio(text: str) -> float:
+    """How much better than 1 the text compresses (repetition loops compress very well)."""
+    data = text.encode("utf-8")
+    return len(data) / max(1, len(zlib.compress(data)))
 
 
 class WhisperTranscriber:
-    """A ``Transcriber`` backed by ``faster_whisper.WhisperModel``."""
+    """A ``Transcriber`` backed by faster-whisper's CTranslate2 Whisper."""
 
     def __init__(
         self,
@@ -37,12 +65,15 @@ class WhisperTranscriber:
         device: str = "cpu",
         compute_type: str = "int8",
         cpu_threads: int = 2,
-        beam_size: int = 1,
+        beam_size: int = 5,
         vocabulary: Sequence[str] = (),
         prompt_tokens: int = 120,
         word_timestamps: bool = False,
         language: str = "en",
     ) -> None:
+        """Load ``model`` (see ``orderline.asr.models``); ``beam_size`` > 1 also returns the n-best list."""
+        if beam_size < 1:
+            raise ValueError(f"beam_size must be >= 1, got {beam_size}")
         self.model_path = resolve_asr_model(model)
         self.name = f"whisper:{model}"
         self.beam_size = beam_size
@@ -56,6 +87,14 @@ class WhisperTranscriber:
             cpu_threads=cpu_threads,
             local_files_only=True,
         )
+        multilingual = bool(self._model.model.is_multilingual)
+        self._tokenizer = Tokenizer(
+            self._model.hf_tokenizer,
+            multilingual,
+            task="transcribe",
+            language=language if multilingual else None,
+        )
+        self._suppress = _suppressed_tokens(self._tokenizer)
         self.vocabulary: tuple[str, ...] = tuple(vocabulary)
         self._token_counts: dict[str, int] = {}
 
@@ -94,7 +133,66 @@ class WhisperTranscriber:
             raise ValueError(f"expected mono audio (1-D array), got shape {samples.shape}")
         if samples.size == 0:
             return Transcript(text="", confidence=0.0, latency_ms=0.0, model=self.name)
-        seconds = samples.size / SAMPLE_RATE
+        prompt = self.build_prompt(hotwords)
+        if self.beam_size > 1 and not self.word_timestamps and samples.size <= WINDOW_S * SAMPLE_RATE:
+            text, confidence, alternatives = self._decode_nbest(samples, prompt)
+            return Transcript(
+                text=text,
+                confidence=confidence,
+                latency_ms=(time.perf_counter() - started) * 1000.0,
+                model=self.name,
+                alternatives=alternatives,
+            )
+        return self._transcribe_segments(samples, prompt, started)
+
+    def _decode_nbest(
+        self, samples: NDArray[np.float32], prompt: str | None
+    ) -> tuple[str, float, tuple[Alternative, ...]]:
+        """One encoder pass and one beam search over a single window: (text, confidence, n-best)."""
+        features = self._model.feature_extractor(samples)
+        content = min(N_FRAMES, features.shape[-1] - 1)
+        window = np.zeros((features.shape[0], N_FRAMES), dtype=np.float32)
+        window[:, :content] = features[:, :content]
+        encoded = self._model.encode(window)
+        tokenizer = self._tokenizer
+        start = [*self._prompt_tokens(prompt), *tokenizer.sot_sequence, tokenizer.no_timestamps]
+        result = self._model.model.generate(
+            encoded,
+            [start],
+            beam_size=self.beam_size,
+            num_hypotheses=self.beam_size,
+            max_length=len(start) + max_new_tokens(samples.size / SAMPLE_RATE),
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=list(self._suppress),
+        )[0]
+        no_speech = float(result.no_speech_prob)
+        alternatives: list[Alternative] = []
+        seen: set[str] = set()
+        for tokens, score in zip(result.sequences_ids, result.scores, strict=True):
+            text = " ".join(tokenizer.decode(tokens).split())
+            # scores are cumulative log-probabilities divided by the length (length_penalty=1); Whisper's
+            # avg_logprob counts the end-of-text token too.
+            avg_logprob = float(score) * len(tokens) / (len(tokens) + 1)
+            if not text or text in seen or compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD:
+                continue
+            seen.add(text)
+            alternatives.append(Alternative(text, avg_logprob))
+        if not alternatives or no_speech > NO_SPEECH_THRESHOLD:
+            return "", 0.0, ()
+        best = alternatives[0]
+        return best.text, logprob_confidence(best.avg_logprob, no_speech), tuple(alternatives)
+
+    def _prompt_tokens(self, prompt: str | None) -> list[int]:
+        if not prompt:
+            return []
+        return [self._tokenizer.sot_prev, *self._tokenizer.encode(" " + prompt.strip())]
+
+    def _transcribe_segments(
+        self, samples: NDArray[np.float32], prompt: str | None, started: float
+    ) -> Transcript:
+        """Greedy decoding through faster-whisper's segment loop (any length, optional word timings)."""
         segments, _info = self._model.transcribe(
             samples,
             language=self.language,
@@ -103,9 +201,9 @@ class WhisperTranscriber:
             without_timestamps=True,
             vad_filter=False,
             condition_on_previous_text=False,
-            initial_prompt=self.build_prompt(hotwords),
+            initial_prompt=prompt,
             word_timestamps=self.word_timestamps,
-            max_new_tokens=min(200, int(16 + 8 * seconds)),
+            max_new_tokens=max_new_tokens(samples.size / SAMPLE_RATE),
         )
         kept = [s for i, s in enumerate(segments) if _plausible(i, s)]
         text = " ".join(" ".join(s.text.split()) for s in kept).strip()
@@ -129,6 +227,22 @@ class WhisperTranscriber:
             model=self.name,
             words=words,
         )
+
+
+def _suppressed_tokens(tokenizer: Tokenizer) -> tuple[int, ...]:
+    """Tokens never generated: non-speech symbols and the task/control tokens (as faster-whisper does)."""
+    ids = set(tokenizer.non_speech_tokens)
+    ids.update(
+        (
+            tokenizer.transcribe,
+            tokenizer.translate,
+            tokenizer.sot,
+            tokenizer.sot_prev,
+            tokenizer.sot_lm,
+            tokenizer.no_speech,
+        )
+    )
+    return tuple(sorted(ids))
 
 
 def _plausible(index: int, segment: Any) -> bool:

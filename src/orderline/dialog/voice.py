@@ -20,15 +20,18 @@ unsure (< ``DOUBT_CONFIDENCE``) with words tier 1 cannot place: the customer hea
 that" plus the pending question, and the order is left exactly as it was.
 
 Every ``VoiceTurn`` records per-stage timings in milliseconds: ``endpoint`` (silence waited after the end
-of speech before the turn was closed, in stream time), ``asr``, ``nlu``, ``order``, ``reply``, ``tts_first``
-(until the first reply chunk was ready) and ``first_audio``, their sum: end of speech to first reply audio.
+of speech before the turn was closed, in stream time), ``asr``, ``rescore`` (choosing among the ASR's n-best
+hypotheses the one tier 1 explains best, see ``orderline.nlu.nbest``), ``nlu``, ``order``, ``reply``,
+``tts_first`` (until the first reply chunk was ready) and ``first_audio``, their sum: end of speech to first
+reply audio.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -53,6 +56,8 @@ from orderline.menu.lexicon import build_lexicon
 from orderline.menu.schema import Menu
 from orderline.nlu.base import Understander
 from orderline.nlu.coverage import Coverage, Understanding
+from orderline.nlu.matcher import RuleMatcher
+from orderline.nlu.nbest import choose_hypothesis
 from orderline.order.clarify import first_missing
 from orderline.order.replies import plan_reply, question
 from orderline.order.state import DialogState, Order
@@ -60,7 +65,7 @@ from orderline.tts.base import AudioChunk, Synthesizer
 
 Float32Array = NDArray[np.float32]
 
-STAGES = ("endpoint", "asr", "nlu", "order", "reply", "tts_first")
+STAGES = ("endpoint", "asr", "rescore", "nlu", "order", "reply", "tts_first")
 """The stages whose sum is ``first_audio`` (end of speech to the first reply audio)."""
 DIDNT_CATCH = "Sorry, I didn't catch that."
 MIN_CONFIDENCE = 0.3
@@ -99,6 +104,7 @@ class VoiceTurn:
         timings_ms: per-stage milliseconds (see the module docstring), plus ``tts_total``.
         heard: the turn detector's ``TurnEnded`` when the turn came from ``feed`` (stream times).
         intelligible: False when the transcript was empty or too unsure to act on.
+        hypothesis: rank of the ASR hypothesis acted on (0: the recogniser's best; see ``transcript``).
     """
 
     transcript: Transcript
@@ -107,10 +113,12 @@ class VoiceTurn:
     timings_ms: dict[str, float]
     heard: TurnEnded | None = None
     intelligible: bool = True
+    hypothesis: int = 0
 
     @property
     def text(self) -> str:
-        return self.transcript.text
+        """What was acted on: the chosen ASR hypothesis."""
+        return self.turn.text
 
     @property
     def reply(self) -> str:
@@ -199,6 +207,7 @@ class VoiceSession:
         min_confidence: float = MIN_CONFIDENCE,
         doubt_confidence: float = DOUBT_CONFIDENCE,
         on_audio: Callable[[AudioChunk], None] | None = None,
+        rules: RuleMatcher | None = None,
     ) -> None:
         """Wire the stages together (prefer :meth:`start`).
 
@@ -214,6 +223,7 @@ class VoiceSession:
             min_confidence: transcripts less sure than this get "Sorry, I didn't catch that".
             doubt_confidence: transcripts less sure than this get it too when tier 1 finds unknown words.
             on_audio: called with each reply chunk as soon as it is synthesized (the transport's sink).
+            rules: tier 1 for choosing among n-best hypotheses; by default the understander's own (or a new one).
         """
         if out_rate <= 0:
             raise ValueError(f"out_rate must be positive, got {out_rate}")
@@ -228,6 +238,7 @@ class VoiceSession:
         self.min_confidence = min_confidence
         self.doubt_confidence = doubt_confidence
         self.on_audio = on_audio
+        self.rules = rules or _tier1(text.understander, self.menu)
         self.turns = TurnDetector(vad, self.endpoint)
         self.barge_in = BargeInDetector(vad, barge_in)
         self._windower = Windower(vad.window_samples)
@@ -251,6 +262,7 @@ class VoiceSession:
         min_confidence: float = MIN_CONFIDENCE,
         doubt_confidence: float = DOUBT_CONFIDENCE,
         on_audio: Callable[[AudioChunk], None] | None = None,
+        rules: RuleMatcher | None = None,
     ) -> VoiceSession:
         """A new conversation on ``menu`` (a fresh order; the VAD is reset)."""
         return cls(
@@ -265,6 +277,7 @@ class VoiceSession:
             min_confidence=min_confidence,
             doubt_confidence=doubt_confidence,
             on_audio=on_audio,
+            rules=rules,
         )
 
     # -- state ------------------------------------------------------------------------------------
@@ -373,7 +386,10 @@ class VoiceSession:
         started = time.perf_counter()
         transcript = self.transcriber.transcribe(samples, hotwords=self.hotwords())
         asr_ms = _ms_since(started)
-        turn, intelligible = self._say(transcript)
+        started = time.perf_counter()
+        heard_as, rank = self._choose(transcript)
+        rescore_ms = _ms_since(started)
+        turn, intelligible = self._say(heard_as)
         chunks: list[AudioChunk] = []
         tts_first = tts_total = 0.0
         if speak:
@@ -383,12 +399,32 @@ class VoiceSession:
                     tts_first = _ms_since(started)
                 chunks.append(chunk)
             tts_total = _ms_since(started)
-        timings = {"endpoint": endpoint_ms, "asr": asr_ms, **turn.timings_ms, "tts_first": tts_first}
+        timings = {
+            "endpoint": endpoint_ms,
+            "asr": asr_ms,
+            "rescore": rescore_ms,
+            **turn.timings_ms,
+            "tts_first": tts_first,
+        }
         timings["first_audio"] = sum(timings[s] for s in STAGES)
         timings["tts_total"] = tts_total
-        voice_turn = VoiceTurn(transcript, turn, tuple(chunks), timings, heard, intelligible)
+        voice_turn = VoiceTurn(transcript, turn, tuple(chunks), timings, heard, intelligible, rank)
         self.history.append(voice_turn)
         return voice_turn
+
+    def _choose(self, transcript: Transcript) -> tuple[Transcript, int]:
+        """The n-best hypothesis tier 1 explains best, as a transcript (confidence scaled by its
+        probability relative to the top one), and its rank."""
+        if len(transcript.alternatives) < 2:
+            return transcript, 0
+        chosen = choose_hypothesis(transcript.alternatives, self.rules, self.order)
+        if chosen is None or chosen.rank == 0:
+            return transcript, 0
+        top = transcript.alternatives[0]
+        ratio = math.exp(min(0.0, chosen.alternative.avg_logprob - top.avg_logprob))
+        return replace(
+            transcript, text=chosen.alternative.text, confidence=transcript.confidence * ratio
+        ), chosen.rank
 
     def _say(self, transcript: Transcript) -> tuple[Turn, bool]:
         """``TextSession.say`` with a gate between understanding and the order: a transcript that is empty,
@@ -423,6 +459,14 @@ class VoiceSession:
         turn = Turn(text, understanding, (), reply, order, timings)
         self.text.history.append(turn)
         return turn
+
+
+def _tier1(understander: Understander, menu: Menu) -> RuleMatcher:
+    """The understander's tier-1 matcher when it is one or has one (hybrid), else a new one."""
+    if isinstance(understander, RuleMatcher):
+        return understander
+    rules = getattr(understander, "rules", None)
+    return rules if isinstance(rules, RuleMatcher) else RuleMatcher(menu)
 
 
 @dataclass(slots=True)
