@@ -11,6 +11,7 @@ from orderline.audio.turns import (
     BargeInConfirmed,
     BargeInDetector,
     EndpointConfig,
+    SpeechPaused,
     SpeechStarted,
     TurnDetector,
     TurnEnded,
@@ -60,8 +61,8 @@ def turns_of(events: list[TurnEvent]) -> list[TurnEnded]:
 
 def test_a_short_answer_ends_after_the_minimum_silence() -> None:
     events = run_turns(join(noise(1000), speech(400), noise(1500)))
-    assert [type(e) for e in events] == [SpeechStarted, TurnEnded]
-    started, ended = events
+    assert [type(e) for e in events] == [SpeechStarted, SpeechPaused, TurnEnded]
+    started, _paused, ended = events
     assert isinstance(started, SpeechStarted) and isinstance(ended, TurnEnded)
     assert 1000 - 32 <= started.t_ms <= 1000
     assert ended.reason == "silence"
@@ -140,13 +141,49 @@ def test_events_do_not_depend_on_chunk_sizes() -> None:
     for chunk in np.split(audio, cuts):
         events.extend(detector.feed(chunk))
     events += detector.flush()
-    assert len(events) == len(reference) == 4
+    assert len(events) == len(reference) == 6
     for a, b in zip(events, reference, strict=True):
-        if isinstance(a, TurnEnded) and isinstance(b, TurnEnded):
-            assert (a.start_ms, a.end_ms, a.reason) == (b.start_ms, b.end_ms, b.reason)
+        if isinstance(a, TurnEnded | SpeechPaused) and isinstance(b, TurnEnded | SpeechPaused):
+            assert type(a) is type(b)
+            assert (a.start_ms, a.end_ms, a.detected_ms) == (b.start_ms, b.end_ms, b.detected_ms)
             assert np.array_equal(a.audio, b.audio)
         else:
             assert a == b
+
+
+def test_a_pause_is_reported_once_with_the_audio_the_turn_will_hold() -> None:
+    events = run_turns(join(noise(1000), speech(2400), noise(600), speech(1000), noise(2000)))
+    pauses = [e for e in events if isinstance(e, SpeechPaused)]
+    [ended] = turns_of(events)
+    assert len(pauses) == 2  # one per pause: mid-order, then at the end
+    first, last = pauses
+    assert first.end_ms < 3500 < last.end_ms == ended.end_ms
+    assert 100 <= last.detected_ms - last.end_ms < 100 + 32
+    assert last.audio_start_ms == ended.audio_start_ms
+    assert np.array_equal(last.audio, ended.audio)
+
+
+def test_a_complete_hint_ends_a_long_turn_sooner_until_speech_resumes() -> None:
+    audio = join(noise(1000), speech(2400), noise(600), speech(1000), noise(2000))
+    detector = TurnDetector(EnergyVad())
+    ends: list[TurnEnded] = []
+    for i in range(0, len(audio), 320):
+        for event in detector.feed(audio[i : i + 320]):
+            if isinstance(event, SpeechPaused):
+                detector.hint_complete()
+            elif isinstance(event, TurnEnded):
+                ends.append(event)
+    first, second = ends  # the 600 ms pause now ends the first part
+    assert 350 <= first.detected_ms - first.end_ms < 350 + 32
+    assert 300 <= second.detected_ms - second.end_ms < 300 + 32  # short: the usual 300 ms is sooner
+    detector.hint_complete()  # no utterance in progress: nothing to hint
+
+
+def test_pauses_can_be_turned_off() -> None:
+    events = run_turns(join(noise(1000), speech(400), noise(1500)), EndpointConfig(pause_ms=None))
+    assert [type(e) for e in events] == [SpeechStarted, TurnEnded]
+    with pytest.raises(ValueError, match="pause_ms"):
+        EndpointConfig(pause_ms=400, complete_silence_ms=350)
 
 
 def test_reset_starts_a_new_stream_at_time_zero() -> None:
@@ -282,8 +319,8 @@ def test_one_vad_can_serve_both_detectors_through_push() -> None:
         p = vad.prob(window)
         events += [*turns.push(window, p), *barge.push(window, p)]
     kinds = [type(e) for e in events]
-    assert kinds == [SpeechStarted, BargeIn, Backchannel, TurnEnded]
-    started, backchannel = events[0], events[2]
+    assert kinds == [SpeechStarted, BargeIn, SpeechPaused, Backchannel, TurnEnded]
+    started, backchannel = events[0], events[3]
     assert isinstance(started, SpeechStarted) and isinstance(backchannel, Backchannel)
     assert started.t_ms == backchannel.onset_ms  # so the dialog layer can drop the turn that follows
 

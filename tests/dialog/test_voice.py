@@ -12,6 +12,7 @@ import yaml
 from orderline.asr.whisper import WhisperTranscriber
 from orderline.audio.turns import BargeIn, BargeInConfirmed, EndpointConfig
 from orderline.audio.vad import SileroVad
+from orderline.core.commands import AddItem
 from orderline.dialog.scripts import Conversation, check
 from orderline.dialog.voice import (
     DIDNT_CATCH,
@@ -21,11 +22,14 @@ from orderline.dialog.voice import (
     VoiceTurn,
     expected_answers,
     menu_vocabulary,
+    sounds_complete,
     stream_utterance,
 )
 from orderline.menu.schema import Menu
+from orderline.nlu.coverage import Coverage, Span, Understanding
 from orderline.nlu.matcher import RuleMatcher
 from orderline.order.state import DialogState
+from orderline.tts.base import AudioChunk
 from orderline.tts.piper import PiperSynthesizer
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "voice_conversations.yaml"
@@ -89,7 +93,13 @@ def assert_timed(turn: VoiceTurn) -> None:
     t = turn.timings_ms
     assert set(STAGES) <= set(t)
     assert all(t[s] >= 0 for s in STAGES)
-    assert t["first_audio"] == pytest.approx(sum(t[s] for s in STAGES))
+    if t["prepared"]:  # prepared during the pause: the work overlaps the endpoint silence
+        assert t["first_audio"] == pytest.approx(
+            max(t["endpoint"], t["lead"] + sum(t[s] for s in STAGES[1:])), abs=5
+        )
+        assert t["first_audio"] <= sum(t[s] for s in STAGES)
+    else:
+        assert t["first_audio"] == pytest.approx(sum(t[s] for s in STAGES))
     assert t["asr"] > 0
 
 
@@ -196,6 +206,63 @@ def test_streaming_detects_the_end_of_a_turn_and_plays_the_reply(
     for _ in range(turn.duration_ms // 20 + 5):
         session.feed(quiet)
     assert not session.playing
+
+
+def test_a_whole_order_is_prepared_in_the_pause_and_ends_sooner(
+    menus: dict[str, tuple[Menu, RuleMatcher]],
+    asr: WhisperTranscriber,
+    voice: PiperSynthesizer,
+    vad: SileroVad,
+    speak: dict[str, np.ndarray],
+) -> None:
+    heard: list[AudioChunk] = []
+    session = session_for(menus, "pizza", asr, voice, vad, on_audio=heard.append)
+    audio = said(voice, speak, "a large pizza with mushrooms and onions")
+    [turn] = stream_utterance(session, audio, chunk_ms=20, lead_ms=500, trail_ms=1500).turns
+    assert turn.heard is not None
+    t = turn.timings_ms
+    assert t["prepared"] == 1.0
+    utterance_ms = turn.heard.end_ms - turn.heard.start_ms
+    assert session.endpoint.required_silence_ms(utterance_ms) > 500  # a long turn would wait this long
+    assert t["endpoint"] < 350 + 32  # the words were a whole order: it ended after 350 ms
+    assert t["first_audio"] <= t["endpoint"] + sum(t[s] for s in STAGES[1:])
+    [line] = turn.order.lines
+    assert line.size == "large" and {m.option for m in line.modifiers} >= {"mushrooms", "onions"}
+    assert heard and heard[0] is turn.audio[0]  # the prepared first sentence went out at the commit
+
+
+def test_a_turn_prepared_in_a_pause_is_dropped_when_the_customer_goes_on(
+    menus: dict[str, tuple[Menu, RuleMatcher]],
+    asr: WhisperTranscriber,
+    voice: PiperSynthesizer,
+    vad: SileroVad,
+    speak: dict[str, np.ndarray],
+) -> None:
+    slow = EndpointConfig(min_silence_ms=700)  # so the pause below does not end the turn
+    session = session_for(menus, "pizza", asr, voice, vad, endpoint=slow)
+    first = said(voice, speak, "a large pizza with")
+    rest = said(voice, speak, "mushrooms")
+    gap = np.zeros(16000 * 250 // 1000, np.float32)  # longer than pause_ms, shorter than the endpoint
+    [turn] = stream_utterance(session, np.concatenate([first, gap, rest]), trail_ms=1500).turns
+    [line] = turn.order.lines
+    assert {m.option for m in line.modifiers} >= {"mushrooms"}
+    assert len(session.text.history) == 1  # the prepared "a large pizza with" never reached the order
+
+
+def test_sounds_complete() -> None:
+    def understanding(text: str, commands: bool = True, unknown: bool = False) -> Understanding:
+        spans = (Span(start=0, end=1, text="x"),) if unknown else ()
+        return Understanding(
+            text=text,
+            commands=(AddItem(item="coke"),) if commands else (),
+            coverage=Coverage(tokens=tuple(text.split()), unknown=spans),
+        )
+
+    assert sounds_complete(understanding("a large coke"))
+    assert not sounds_complete(understanding("a large coke and"))
+    assert not sounds_complete(understanding("a large coke with no"))
+    assert not sounds_complete(understanding("a large coke", unknown=True))
+    assert not sounds_complete(understanding("um", commands=False))
 
 
 def test_talking_over_a_reply_is_a_barge_in_then_a_new_turn(

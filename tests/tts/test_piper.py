@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from orderline.tts import split_sentences
+from orderline.tts import speech_chunks, split_sentences
 from orderline.tts.piper import PiperSynthesizer
 
 
@@ -75,3 +75,20 @@ def test_cache_returns_identical_audio_without_resynthesis(phone: PiperSynthesiz
     assert phone.cache_hits == hits + 2
     assert np.array_equal(first.pcm, again.pcm)
     assert not first.pcm.flags.writeable  # consumers cannot corrupt the cache
+
+
+def test_long_sentences_are_spoken_in_clause_chunks() -> None:
+    readback = (
+        "I have a large Latte, a medium Latte with oat milk, a small Cappuccino with extra shot, "
+        "a Blueberry Muffin. Is that right?"
+    )
+    chunks = speech_chunks(readback, max_chars=60)
+    assert chunks == [
+        "I have a large Latte, a medium Latte with oat milk,",
+        "a small Cappuccino with extra shot, a Blueberry Muffin.",
+        "Is that right?",
+    ]
+    assert " ".join(chunks) == readback
+    assert speech_chunks("Okay, a Coke. Anything else?") == ["Okay, a Coke.", "Anything else?"]
+    one_long_clause = "a" * 80
+    assert speech_chunks(one_long_clause, max_chars=60) == [one_long_clause]

@@ -43,6 +43,12 @@ class EndpointConfig:
 
     ``min_speech_ms`` counts speech windows (32 ms each): a burst of 80-100 ms can touch 4 windows
     (128 ms), so the default of 140 ms needs 5 windows and drops coughs and clicks.
+
+    ``pause_ms``: after this much silence (and at least ``post_roll_ms``, so the audio is what the turn
+    would hold) a ``SpeechPaused`` event lets the caller prepare the turn while it waits; None turns it
+    off. If the caller then finds the words complete (:meth:`TurnDetector.hint_complete`), the turn ends
+    after ``complete_silence_ms`` (never less than ``min_silence_ms``) when that is shorter than the
+    length-based silence.
     """
 
     threshold: float = 0.5
@@ -55,6 +61,8 @@ class EndpointConfig:
     max_turn_ms: int = 15000
     pre_roll_ms: int = 200
     post_roll_ms: int = 100
+    pause_ms: int | None = 100
+    complete_silence_ms: int = 350
 
     def __post_init__(self) -> None:
         if not 0.0 < self.neg_threshold <= self.threshold < 1.0:
@@ -65,6 +73,10 @@ class EndpointConfig:
             raise ValueError("need 0 <= short_utterance_ms < long_utterance_ms")
         if min(self.min_speech_ms, self.pre_roll_ms, self.post_roll_ms) < 0 or self.max_turn_ms <= 0:
             raise ValueError("durations must be >= 0 and max_turn_ms > 0")
+        if self.pause_ms is not None and not 0 < self.pause_ms < self.complete_silence_ms:
+            raise ValueError("need 0 < pause_ms < complete_silence_ms")
+        if self.complete_silence_ms <= 0:
+            raise ValueError("complete_silence_ms must be > 0")
 
     def required_silence_ms(self, utterance_ms: int) -> int:
         """Silence that ends an utterance which has lasted ``utterance_ms`` so far."""
@@ -78,6 +90,21 @@ class SpeechStarted:
     """An utterance reached ``min_speech_ms``; ``t_ms`` is its onset (stream time)."""
 
     t_ms: int
+
+
+@dataclass(frozen=True, eq=False)
+class SpeechPaused:
+    """The customer paused: the turn may end soon. Sent once per pause, after ``pause_ms`` of silence.
+
+    ``audio`` (from ``audio_start_ms``) is what ``TurnEnded`` will hold if speech does not resume, and
+    ``end_ms`` the end of the last speech window, so a turn prepared from it can be matched to the turn.
+    """
+
+    audio: Float32Array
+    start_ms: int
+    end_ms: int
+    detected_ms: int
+    audio_start_ms: int
 
 
 EndReason = Literal["silence", "max_turn", "flush"]
@@ -103,7 +130,7 @@ class TurnEnded:
     audio_start_ms: int
 
 
-TurnEvent = SpeechStarted | TurnEnded
+TurnEvent = SpeechStarted | SpeechPaused | TurnEnded
 
 
 @dataclass
@@ -114,6 +141,8 @@ class _Utterance:
     speech: int = 0
     last_speech_end: int = 0
     confirmed: bool = False
+    paused: bool = False
+    complete: bool = False
 
 
 class TurnDetector:
@@ -175,6 +204,7 @@ class TurnDetector:
         if speech:
             utt.speech += self._w
             utt.last_speech_end = self._pos
+            utt.paused = utt.complete = False
         silence = self._pos - utt.last_speech_end
         cfg = self.config
         if not utt.confirmed:
@@ -184,11 +214,25 @@ class TurnDetector:
             if silence >= _samples(cfg.min_silence_ms):
                 self._close()  # a blip: a cough, a click, a door
             return []
-        if silence >= _samples(cfg.required_silence_ms(_ms(utt.last_speech_end - utt.onset))):
+        required = cfg.required_silence_ms(_ms(utt.last_speech_end - utt.onset))
+        if utt.complete:
+            required = min(required, max(cfg.complete_silence_ms, cfg.min_silence_ms))
+        if silence >= _samples(required):
             return [self._end(utt, "silence")]
         if self._pos - utt.onset >= _samples(cfg.max_turn_ms):
             return [self._end(utt, "max_turn")]
+        pause = cfg.pause_ms
+        if pause is not None and not utt.paused and silence >= _samples(max(pause, cfg.post_roll_ms)):
+            utt.paused = True
+            a, audio = self._audio(utt)
+            return [SpeechPaused(audio, _ms(utt.onset), _ms(utt.last_speech_end), _ms(self._pos), _ms(a))]
         return []
+
+    def hint_complete(self) -> None:
+        """The words so far sound like a whole turn: end it after ``complete_silence_ms`` of silence
+        (if shorter than the usual). Forgotten as soon as the customer speaks again."""
+        if self._utt is not None and self._utt.confirmed:
+            self._utt.complete = True
 
     def flush(self) -> list[TurnEvent]:
         """End of stream: close a confirmed utterance (reason ``flush``); a pending blip is dropped.
@@ -203,10 +247,14 @@ class TurnDetector:
             return []
         return [self._end(utt, "flush")]
 
-    def _end(self, utt: _Utterance, reason: EndReason) -> TurnEnded:
+    def _audio(self, utt: _Utterance) -> tuple[int, Float32Array]:
+        """(start sample, audio): onset minus pre-roll to the last speech plus post-roll."""
         a = max(utt.onset - self._pre_roll, utt.buf_start)
         b = min(utt.last_speech_end + _samples(self.config.post_roll_ms), self._pos)
-        audio = np.concatenate(utt.windows)[a - utt.buf_start : b - utt.buf_start]
+        return a, np.concatenate(utt.windows)[a - utt.buf_start : b - utt.buf_start]
+
+    def _end(self, utt: _Utterance, reason: EndReason) -> TurnEnded:
+        a, audio = self._audio(utt)
         self._close()
         return TurnEnded(audio, _ms(utt.onset), _ms(utt.last_speech_end), reason, _ms(self._pos), _ms(a))
 

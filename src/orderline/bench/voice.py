@@ -2,7 +2,9 @@
 
 - **Latency**: customer turns synthesized from the three menus are streamed through
   ``VoiceSession.feed`` in 20 ms chunks (with silence before and after); each turn's end-of-speech to
-  first-reply-audio time is broken down by stage (``dialog.voice.STAGES``).
+  first-reply-audio time is broken down by stage (``dialog.voice.STAGES``). A turn prepared during the
+  customer's pause counts ``max(endpoint, lead + preparation)``: the preparation runs while the endpoint
+  silence is still arriving (see ``VoiceSession._commit``).
 - **Accuracy**: each PIZZA ``src`` is spoken by a disguised voice (the bundled Piper voice slowed down,
   pitched up by resampling and with different noise scales, so not the voice the ASR prompt was checked
   on), mixed with synthetic drive-thru noise at a fixed SNR and run through ASR -> understanding -> order
@@ -193,11 +195,15 @@ class LatencyResult:
     turns: int = 0
     missed: int = 0
     split: int = 0
+    prepared: int = 0
     transcripts: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, turn: VoiceTurn) -> None:
         for stage in (*STAGES, "first_audio", "tts_total"):
             self.stages_ms.setdefault(stage, []).append(turn.timings_ms[stage])
+        if turn.timings_ms.get("prepared"):
+            self.prepared += 1
+            self.stages_ms.setdefault("lead", []).append(turn.timings_ms["lead"])
 
     def summary(self) -> dict[str, dict[str, float]]:
         return {
@@ -216,6 +222,7 @@ class LatencyResult:
             "turns": self.turns,
             "missed": self.missed,
             "split": self.split,
+            "prepared": self.prepared,
             "wer": round(errors / words, 4) if words else None,
             "ms": self.summary(),
         }

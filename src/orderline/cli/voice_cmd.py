@@ -233,12 +233,16 @@ def _latency_table(result: voice_bench.LatencyResult) -> Table:
     table = Table(title=f"Voice turn latency: end of speech → first reply audio ({result.turns} turns, ms)")
     for column in ("stage", "p50", "p95", "mean"):
         table.add_column(column, justify="left" if column == "stage" else "right")
+    table.caption = (
+        f"{result.prepared} of {result.turns} turns prepared during the pause (after 'lead' ms of silence):"
+        " first audio = max(endpoint, lead + asr … tts_first); otherwise the sum of the stages"
+    )
     summary = result.summary()
-    for stage in (*STAGES, "first_audio", "tts_total"):
+    for stage in ("lead", *STAGES, "first_audio", "tts_total"):
         row = summary.get(stage)
         if row is None:
             continue
-        label = "[bold]first audio (sum)[/bold]" if stage == "first_audio" else stage
+        label = "[bold]first audio[/bold]" if stage == "first_audio" else stage
         table.add_row(label, *(_ms(row[k]) for k in ("p50", "p95", "mean")))
     return table
 

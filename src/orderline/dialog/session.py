@@ -46,25 +46,43 @@ class TextSession:
 
     def say(self, text: str) -> Turn:
         """Process one customer utterance and return the turn (reply included)."""
+        return self.commit(self.plan(text))
+
+    def plan(self, text: str) -> Turn:
+        """The turn ``text`` would make, without changing the session (see :meth:`commit`)."""
         t0 = time.perf_counter()
         understanding = self.understander.understand(text, self.order)
         t1 = time.perf_counter()
+        return self.outcome(text, understanding, (t1 - t0) * 1000)
+
+    def outcome(self, text: str, understanding: Understanding, nlu_ms: float) -> Turn:
+        """The turn that acting on ``understanding`` would make, without changing the session."""
+        t1 = time.perf_counter()
         before = self.order
-        order, events = self.apply(understanding.commands)
+        order, events = self.run(understanding.commands)
         t2 = time.perf_counter()
         reply = plan_reply(before, order, events, self.menu)
         t3 = time.perf_counter()
-        timings = {"nlu": (t1 - t0) * 1000, "order": (t2 - t1) * 1000, "reply": (t3 - t2) * 1000}
-        turn = Turn(text, understanding, events, reply, order, timings)
+        timings = {"nlu": nlu_ms, "order": (t2 - t1) * 1000, "reply": (t3 - t2) * 1000}
+        return Turn(text, understanding, events, reply, order, timings)
+
+    def commit(self, turn: Turn) -> Turn:
+        """Make a planned turn happen: its order becomes the session's and it joins the history."""
+        self.order = turn.order
         self.history.append(turn)
         return turn
 
-    def apply(self, commands: tuple[Command, ...]) -> tuple[Order, tuple[Event, ...]]:
-        """Apply commands in order; the session's order is replaced only by the machine's result."""
+    def run(self, commands: tuple[Command, ...]) -> tuple[Order, tuple[Event, ...]]:
+        """The order and events the commands would give from the current order (pure)."""
         events: list[Event] = []
         order = self.order
         for command in commands:
             order, new_events = transition(order, command, self.menu)
             events.extend(new_events)
-        self.order = order
         return order, tuple(events)
+
+    def apply(self, commands: tuple[Command, ...]) -> tuple[Order, tuple[Event, ...]]:
+        """Apply commands in order; the session's order is replaced only by the machine's result."""
+        order, events = self.run(commands)
+        self.order = order
+        return order, events

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -45,12 +45,14 @@ from orderline.audio.turns import (
     BargeInConfirmed,
     BargeInDetector,
     EndpointConfig,
+    SpeechPaused,
     SpeechStarted,
     TurnDetector,
     TurnEnded,
+    TurnEvent,
 )
 from orderline.audio.vad import Vad, Windower
-from orderline.core.text import normalize_phrase
+from orderline.core.text import normalize, normalize_phrase
 from orderline.dialog.session import TextSession, Turn
 from orderline.menu.lexicon import build_lexicon
 from orderline.menu.schema import Menu
@@ -59,7 +61,7 @@ from orderline.nlu.coverage import Coverage, Understanding
 from orderline.nlu.matcher import RuleMatcher
 from orderline.nlu.nbest import choose_hypothesis
 from orderline.order.clarify import first_missing
-from orderline.order.replies import plan_reply, question
+from orderline.order.replies import question
 from orderline.order.state import DialogState, Order
 from orderline.tts.base import AudioChunk, Synthesizer
 
@@ -243,6 +245,7 @@ class VoiceSession:
         self.barge_in = BargeInDetector(vad, barge_in)
         self._windower = Windower(vad.window_samples)
         self._backchannels: set[int] = set()
+        self._pending: _Prepared | None = None
         self.history: list[VoiceTurn] = []
 
     @classmethod
@@ -309,12 +312,17 @@ class VoiceSession:
         return chunks
 
     def _speak(self, reply: str) -> Iterable[AudioChunk]:
+        for chunk in self._render(reply):
+            if self.on_audio is not None:
+                self.on_audio(chunk)
+            yield chunk
+
+    def _render(self, reply: str) -> Iterator[AudioChunk]:
+        """Reply chunks at ``out_rate``, synthesized one sentence at a time (not sent anywhere)."""
         for chunk in self.synthesizer.synthesize(reply):
             if chunk.rate != self.out_rate:
                 pcm = resample(np.asarray(chunk.pcm, dtype=np.float32), chunk.rate, self.out_rate)
                 chunk = AudioChunk(pcm, self.out_rate, chunk.text, chunk.index, chunk.final)
-            if self.on_audio is not None:
-                self.on_audio(chunk)
             yield chunk
 
     def _start_playback(self, chunks: Sequence[AudioChunk]) -> None:
@@ -327,11 +335,17 @@ class VoiceSession:
     def feed(self, chunk: Float32Array) -> list[VoiceEvent]:
         """Consume 16 kHz mono float32 audio of any length; return the events it completes, in order.
 
-        The call whose audio closes an utterance transcribes it, runs the dialog and synthesizes the reply:
-        each reply chunk goes to ``on_audio`` as soon as it is ready (the first after ``tts_first``), and the
-        ``VoiceTurn`` holding all of them is returned. The reply then "plays" for its duration; customer
-        speech over it gives ``BargeIn`` then ``BargeInConfirmed`` (playback stopped) or ``Backchannel``
-        (playback resumes; the short utterance is dropped as ``TurnDropped``).
+        When the customer pauses (``EndpointConfig.pause_ms``) the turn is prepared at once: transcript,
+        understanding, the order and reply it would give and the first reply sentence's audio, all without
+        changing the session. If the words sound like a whole turn the detector is told to end it sooner.
+        When the turn ends with no speech since, the prepared turn is committed; otherwise it is thrown
+        away and the turn is run from its audio.
+
+        The call whose audio closes an utterance commits the turn: each reply chunk goes to ``on_audio``
+        (the first one at once if it was prepared), and the ``VoiceTurn`` holding all of them is returned.
+        The reply then "plays" for its duration; customer speech over it gives ``BargeIn`` then
+        ``BargeInConfirmed`` (playback stopped) or ``Backchannel`` (playback resumes; the short utterance
+        is dropped as ``TurnDropped``).
         """
         events: list[VoiceEvent] = []
         for window in self._windower.feed(chunk):
@@ -341,25 +355,45 @@ class VoiceSession:
                     self._backchannels.add(barge.onset_ms)
                 events.append(barge)
             for event in self.turns.push(window, prob):
-                events.append(self._on_turn_event(event))
+                events.extend(self._on_turn_event(event))
         return events
 
     def flush(self) -> list[VoiceEvent]:
         """End of the stream: an utterance still in progress becomes a turn."""
-        return [self._on_turn_event(e) for e in self.turns.flush()]
+        return [e for event in self.turns.flush() for e in self._on_turn_event(event)]
 
-    def _on_turn_event(self, event: SpeechStarted | TurnEnded) -> VoiceEvent:
+    def _on_turn_event(self, event: TurnEvent) -> list[VoiceEvent]:
         if isinstance(event, SpeechStarted):
-            return TurnStarted(event.t_ms)
+            self._pending = None
+            return [TurnStarted(event.t_ms)]
+        if isinstance(event, SpeechPaused):
+            self._on_pause(event)
+            return []
+        pending, self._pending = self._pending, None
         backchannel = event.start_ms in self._backchannels
         self._backchannels = {t for t in self._backchannels if t > event.end_ms}
         if backchannel:
-            return TurnDropped(event.start_ms, event.end_ms, "backchannel")
+            return [TurnDropped(event.start_ms, event.end_ms, "backchannel")]
         if self.barge_in.playing:  # the customer spoke over the reply and kept going: it is cut off
             self.barge_in.stop_playback()
-        turn = self.respond(event.audio, endpoint_ms=float(event.detected_ms - event.end_ms), heard=event)
+        endpoint_ms = float(event.detected_ms - event.end_ms)
+        if pending is not None and pending.end_ms == event.end_ms and pending.base is self.order:
+            turn = self._commit(pending, endpoint_ms, event)
+        else:
+            turn = self.respond(event.audio, endpoint_ms=endpoint_ms, heard=event)
         self._start_playback(turn.audio)
-        return turn
+        return [turn]
+
+    def _on_pause(self, event: SpeechPaused) -> None:
+        """Prepare the turn during the pause (not while a reply plays: that may be a backchannel)."""
+        if self.barge_in.playing or self.endpoint.pause_ms is None:
+            return
+        prepared = self._prepare(event.audio)
+        prepared.end_ms = event.end_ms
+        prepared.lead_ms = float(event.detected_ms - event.end_ms)
+        self._pending = prepared
+        if prepared.intelligible and sounds_complete(prepared.turn.understanding):
+            self.turns.hint_complete()
 
     def respond(
         self,
@@ -383,32 +417,63 @@ class VoiceSession:
             raise ValueError(f"expected mono audio (1-D), got shape {samples.shape}")
         if endpoint_ms is None:
             endpoint_ms = float(self.endpoint.required_silence_ms(samples.size * 1000 // SAMPLE_RATE))
+        return self._commit(self._prepare(samples, speak=speak), endpoint_ms, heard)
+
+    def _prepare(self, audio: Float32Array, *, speak: bool = True) -> _Prepared:
+        """Everything a turn needs up to its first reply audio, without changing the session."""
         started = time.perf_counter()
-        transcript = self.transcriber.transcribe(samples, hotwords=self.hotwords())
+        base = self.order
+        transcript = self.transcriber.transcribe(audio, hotwords=self.hotwords())
         asr_ms = _ms_since(started)
-        started = time.perf_counter()
+        t_rescore = time.perf_counter()
         heard_as, rank = self._choose(transcript)
-        rescore_ms = _ms_since(started)
-        turn, intelligible = self._say(heard_as)
-        chunks: list[AudioChunk] = []
-        tts_first = tts_total = 0.0
+        rescore_ms = _ms_since(t_rescore)
+        turn, intelligible = self._plan(heard_as)
+        rest: Iterator[AudioChunk] = iter(())
+        first: AudioChunk | None = None
+        tts_first = 0.0
         if speak:
-            started = time.perf_counter()
-            for chunk in self._speak(turn.reply):
-                if not chunks:
-                    tts_first = _ms_since(started)
+            t_tts = time.perf_counter()
+            rest = self._render(turn.reply)
+            first = next(rest, None)
+            tts_first = _ms_since(t_tts)
+        timings = {"asr": asr_ms, "rescore": rescore_ms, **turn.timings_ms, "tts_first": tts_first}
+        return _Prepared(transcript, rank, turn, intelligible, base, first, rest, timings, _ms_since(started))
+
+    def _commit(self, prepared: _Prepared, endpoint_ms: float, heard: TurnEnded | None) -> VoiceTurn:
+        """Make a prepared turn happen: the order changes, the reply goes out, timings are recorded.
+
+        ``first_audio`` is end of speech to the first reply audio: the sum of the stages, or for a turn
+        prepared during the pause ``max(endpoint, lead + preparation)``, where ``lead`` is the silence
+        before preparing started. Audio keeps arriving while a turn is prepared (the transport buffers it),
+        so the preparation overlaps the endpoint silence.
+        """
+        self.text.commit(prepared.turn)
+        started = time.perf_counter()
+        chunks: list[AudioChunk] = []
+        if prepared.first is not None:
+            for chunk in (prepared.first, *prepared.rest):
+                if self.on_audio is not None:
+                    self.on_audio(chunk)
                 chunks.append(chunk)
-            tts_total = _ms_since(started)
-        timings = {
-            "endpoint": endpoint_ms,
-            "asr": asr_ms,
-            "rescore": rescore_ms,
-            **turn.timings_ms,
-            "tts_first": tts_first,
-        }
-        timings["first_audio"] = sum(timings[s] for s in STAGES)
-        timings["tts_total"] = tts_total
-        voice_turn = VoiceTurn(transcript, turn, tuple(chunks), timings, heard, intelligible, rank)
+        timings = {"endpoint": endpoint_ms, **prepared.timings}
+        staged = sum(timings[s] for s in STAGES)
+        if prepared.lead_ms is None:
+            timings["first_audio"] = staged
+        else:
+            timings["first_audio"] = max(endpoint_ms, prepared.lead_ms + prepared.work_ms)
+            timings["lead"] = prepared.lead_ms
+        timings["prepared"] = float(prepared.lead_ms is not None)
+        timings["tts_total"] = prepared.timings["tts_first"] + _ms_since(started)
+        voice_turn = VoiceTurn(
+            prepared.transcript,
+            prepared.turn,
+            tuple(chunks),
+            timings,
+            heard,
+            prepared.intelligible,
+            prepared.rank,
+        )
         self.history.append(voice_turn)
         return voice_turn
 
@@ -426,26 +491,18 @@ class VoiceSession:
             transcript, text=chosen.alternative.text, confidence=transcript.confidence * ratio
         ), chosen.rank
 
-    def _say(self, transcript: Transcript) -> tuple[Turn, bool]:
-        """``TextSession.say`` with a gate between understanding and the order: a transcript that is empty,
+    def _plan(self, transcript: Transcript) -> tuple[Turn, bool]:
+        """``TextSession.plan`` with a gate between understanding and the order: a transcript that is empty,
         very unsure, or unsure with words tier 1 cannot place gets a clarifying turn instead."""
         text = transcript.text
         if not any(c.isalnum() for c in text) or transcript.confidence < self.min_confidence:
             return self._not_heard(text, 0.0), False
         t0 = time.perf_counter()
         understanding = self.text.understander.understand(text, self.text.order)
-        t1 = time.perf_counter()
+        nlu_ms = _ms_since(t0)
         if transcript.confidence < self.doubt_confidence and not understanding.coverage.complete:
-            return self._not_heard(text, (t1 - t0) * 1000), False
-        before = self.text.order
-        order, events = self.text.apply(understanding.commands)
-        t2 = time.perf_counter()
-        reply = plan_reply(before, order, events, self.menu)
-        t3 = time.perf_counter()
-        timings = {"nlu": (t1 - t0) * 1000, "order": (t2 - t1) * 1000, "reply": (t3 - t2) * 1000}
-        turn = Turn(text, understanding, events, reply, order, timings)
-        self.text.history.append(turn)
-        return turn, True
+            return self._not_heard(text, nlu_ms), False
+        return self.text.outcome(text, understanding, nlu_ms), True
 
     def _not_heard(self, text: str, nlu_ms: float) -> Turn:
         """A clarifying turn that leaves the order exactly as it was (not even a failed-turn count)."""
@@ -456,9 +513,47 @@ class VoiceSession:
         reply = f"{DIDNT_CATCH} {again}"
         understanding = Understanding(text=text, commands=(), coverage=Coverage(confidence=0.0))
         timings = {"nlu": nlu_ms, "order": 0.0, "reply": _ms_since(started)}
-        turn = Turn(text, understanding, (), reply, order, timings)
-        self.text.history.append(turn)
-        return turn
+        return Turn(text, understanding, (), reply, order, timings)
+
+
+@dataclass(slots=True, eq=False)
+class _Prepared:
+    """A turn computed but not yet committed (see ``VoiceSession._prepare``)."""
+
+    transcript: Transcript
+    rank: int
+    turn: Turn
+    intelligible: bool
+    base: Order
+    first: AudioChunk | None
+    rest: Iterator[AudioChunk]
+    timings: dict[str, float]
+    work_ms: float
+    """Wall time from the start of ASR to the first reply chunk."""
+    end_ms: int = -1
+    """For a turn prepared at a pause: end of the utterance's last speech (stream ms)."""
+    lead_ms: float | None = None
+    """For a turn prepared at a pause: silence (ms) before preparing started."""
+
+
+DANGLING = frozenset(
+    (
+        *("and", "or", "plus", "also", "but", "with", "without", "of", "to", "on"),
+        *("a", "an", "the", "some", "no", "extra", "add", "hold"),
+        *("uh", "um", "er", "like", "get", "have", "want", "can"),
+    )
+)
+"""Last words after which a customer is still mid-sentence ("a large pizza with ...")."""
+
+
+def sounds_complete(understanding: Understanding) -> bool:
+    """Whether the words so far make a whole turn: tier 1 explained every content word, they gave at least
+    one command, and they do not stop on a word that needs more ("and", "with", "no", "uh")."""
+    coverage = understanding.coverage
+    if not understanding.commands or not coverage.complete:
+        return False
+    tokens = coverage.tokens or normalize(understanding.text)
+    return bool(tokens) and tokens[-1] not in DANGLING
 
 
 def _tier1(understander: Understander, menu: Menu) -> RuleMatcher:

@@ -3,6 +3,6 @@
 The Piper backend lives in ``orderline.tts.piper`` (imported on demand: it loads onnxruntime).
 """
 
-from orderline.tts.base import AudioChunk, Synthesizer, split_sentences
+from orderline.tts.base import AudioChunk, Synthesizer, speech_chunks, split_sentences
 
-__all__ = ["AudioChunk", "Synthesizer", "split_sentences"]
+__all__ = ["AudioChunk", "Synthesizer", "speech_chunks", "split_sentences"]

@@ -43,6 +43,9 @@ class Synthesizer(Protocol):
         ...
 
 
+_CLAUSE_END = re.compile(r"(?<=,)\s+")
+
+
 def split_sentences(text: str) -> list[str]:
     """Split ``text`` after sentence punctuation (. ! ? …) or at line breaks; whitespace collapsed.
 
@@ -63,3 +66,28 @@ def split_sentences(text: str) -> list[str]:
     pending = f"{pending} {rest}" if pending else rest
     sentences.append(pending)
     return [" ".join(s.split()) for s in sentences if s.strip()]
+
+
+MAX_CHUNK_CHARS = 60
+"""Sentences longer than this are spoken in clause-sized chunks (a long readback starts sooner)."""
+
+
+def speech_chunks(text: str, max_chars: int = MAX_CHUNK_CHARS) -> list[str]:
+    """Sentences of ``text``, each longer than ``max_chars`` cut after commas into chunks of at most
+    ``max_chars`` where the clauses allow: "I have a Latte, a Muffin, ..." -> "I have a Latte, a Muffin,", ...
+    The first audio of a long readback then waits for one clause group, not the whole list."""
+    chunks: list[str] = []
+    for sentence in split_sentences(text):
+        if len(sentence) <= max_chars:
+            chunks.append(sentence)
+            continue
+        current = ""
+        for clause in _CLAUSE_END.split(sentence):
+            candidate = f"{current} {clause}" if current else clause
+            if current and len(candidate) > max_chars:
+                chunks.append(current)
+                candidate = clause
+            current = candidate
+        if current:
+            chunks.append(current)
+    return chunks

