@@ -2,54 +2,36 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from orderline.asr.base import Alternative
-from orderline.menu.loader import load_menu
-from orderline.menu.schema import Menu
 from orderline.nlu.matcher import RuleMatcher
 from orderline.nlu.nbest import choose_hypothesis, rank_hypotheses
 from orderline.order.state import Order
 
-MENUS = Path(__file__).resolve().parents[2] / "menus"
 
-
-@pytest.fixture(scope="module")
-def pizza() -> Menu:
-    return load_menu(MENUS / "pizza.yaml")
-
-
-@pytest.fixture(scope="module")
-def rules(pizza: Menu) -> RuleMatcher:
-    return RuleMatcher(pizza)
-
-
-def test_a_lower_ranked_hypothesis_with_menu_words_wins(rules: RuleMatcher) -> None:
+def test_a_lower_ranked_hypothesis_with_menu_words_wins(pizza_matcher: RuleMatcher) -> None:
     heard = (
         Alternative("a large pizza with hand and bacon", -0.20),
         Alternative("a large pizza with ham and bacon", -0.35),
     )
-    chosen = choose_hypothesis(heard, rules, Order())
+    chosen = choose_hypothesis(heard, pizza_matcher, Order())
     assert chosen is not None
     assert chosen.rank == 1
     assert chosen.alternative.text.endswith("ham and bacon")
     assert chosen.unexplained == 0
 
 
-def test_when_all_are_explained_the_recognisers_best_stays(rules: RuleMatcher) -> None:
+def test_when_all_are_explained_the_recognisers_best_stays(pizza_matcher: RuleMatcher) -> None:
     heard = (
         Alternative("a large pizza with mushrooms", -0.30),
         Alternative("a large pizza with mushroom", -0.31),
         Alternative("large pizza with mushrooms", -0.30),
     )
-    ranked = rank_hypotheses(heard, rules, Order())
+    ranked = rank_hypotheses(heard, pizza_matcher, Order())
     assert ranked[0].rank == 0
     assert all(r.unexplained == 0 for r in ranked)
 
 
-def test_no_or_one_hypothesis(rules: RuleMatcher) -> None:
-    assert choose_hypothesis((), rules, Order()) is None
-    only = choose_hypothesis((Alternative("a pizza with hand", -0.2),), rules, Order())
+def test_no_or_one_hypothesis(pizza_matcher: RuleMatcher) -> None:
+    assert choose_hypothesis((), pizza_matcher, Order()) is None
+    only = choose_hypothesis((Alternative("a pizza with hand", -0.2),), pizza_matcher, Order())
     assert only is not None and only.rank == 0
