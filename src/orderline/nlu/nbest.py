@@ -5,6 +5,10 @@ Whisper's beam often holds the right words a rank or two down: "pizza with hand 
 current order; each is scored by its mean token log-probability minus ``UNKNOWN_PENALTY`` per content
 word no rule explains (half that per word matched only approximately). The best score wins, the
 recogniser's order breaking ties, so an utterance tier 1 explains in every hypothesis keeps the top one.
+
+When a clarifying question is pending ("small, medium or large?") and no hypothesis is explained, a short
+hypothesis that sounds like exactly one of the choices ("media") is taken as that choice
+(:func:`snap_to_answer`): a closed question has few possible answers.
 """
 
 from __future__ import annotations
@@ -12,11 +16,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from orderline.asr.base import Alternative
+from orderline.core.text import normalize
 from orderline.nlu.coverage import Coverage
 from orderline.nlu.matcher import RuleMatcher
 from orderline.order.state import Order
 
+SNAP_MIN_RATIO = 70.0
+"""Least rapidfuzz ratio (0-100) between a short hypothesis and a choice for :func:`snap_to_answer`."""
+SNAP_MAX_WORDS = 3
 UNKNOWN_PENALTY = 1.0
 """Score lost per unexplained content word; a mean log-probability gap between beam hypotheses is
 rarely above 0.3, so an explained word outweighs the recogniser's preference."""
@@ -53,3 +63,23 @@ def choose_hypothesis(alternatives: Sequence[Alternative], rules: RuleMatcher, o
     if len(alternatives) == 1:
         return Ranked(0, alternatives[0], 0.0, alternatives[0].avg_logprob)
     return rank_hypotheses(alternatives, rules, order)[0]
+
+
+def snap_to_answer(alternatives: Sequence[Alternative], answers: Sequence[str]) -> str | None:
+    """The one choice of a pending question that a short hypothesis sounds like, if exactly one does.
+
+    Each hypothesis of at most ``SNAP_MAX_WORDS`` words is compared (normalised) with each answer; the
+    best ratio must reach ``SNAP_MIN_RATIO`` and no other answer may come within 10 points of it.
+    """
+    choices = [(a, " ".join(normalize(a))) for a in answers]
+    for alternative in alternatives:
+        heard = " ".join(normalize(alternative.text))
+        if not heard or len(heard.split()) > SNAP_MAX_WORDS:
+            continue
+        scored = sorted(((fuzz.ratio(heard, c), a) for a, c in choices if c), reverse=True)
+        if not scored or scored[0][0] < SNAP_MIN_RATIO:
+            continue
+        if len(scored) > 1 and scored[1][0] >= scored[0][0] - 10:
+            continue
+        return scored[0][1]
+    return None
