@@ -12,7 +12,6 @@ import yaml
 from orderline.asr.whisper import WhisperTranscriber
 from orderline.audio.turns import BargeIn, BargeInConfirmed, EndpointConfig
 from orderline.audio.vad import SileroVad
-from orderline.core.commands import AddItem
 from orderline.dialog.scripts import Conversation, check
 from orderline.dialog.voice import (
     DIDNT_CATCH,
@@ -22,11 +21,9 @@ from orderline.dialog.voice import (
     VoiceTurn,
     expected_answers,
     menu_vocabulary,
-    sounds_complete,
     stream_utterance,
 )
 from orderline.menu.schema import Menu
-from orderline.nlu.coverage import Coverage, Span, Understanding
 from orderline.nlu.matcher import RuleMatcher
 from orderline.order.state import DialogState
 from orderline.tts.base import AudioChunk
@@ -247,22 +244,6 @@ def test_a_turn_prepared_in_a_pause_is_dropped_when_the_customer_goes_on(
     [line] = turn.order.lines
     assert {m.option for m in line.modifiers} >= {"mushrooms"}
     assert len(session.text.history) == 1  # the prepared "a large pizza with" never reached the order
-
-
-def test_sounds_complete() -> None:
-    def understanding(text: str, commands: bool = True, unknown: bool = False) -> Understanding:
-        spans = (Span(start=0, end=1, text="x"),) if unknown else ()
-        return Understanding(
-            text=text,
-            commands=(AddItem(item="coke"),) if commands else (),
-            coverage=Coverage(tokens=tuple(text.split()), unknown=spans),
-        )
-
-    assert sounds_complete(understanding("a large coke"))
-    assert not sounds_complete(understanding("a large coke and"))
-    assert not sounds_complete(understanding("a large coke with no"))
-    assert not sounds_complete(understanding("a large coke", unknown=True))
-    assert not sounds_complete(understanding("um", commands=False))
 
 
 def test_talking_over_a_reply_is_a_barge_in_then_a_new_turn(

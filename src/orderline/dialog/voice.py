@@ -52,9 +52,8 @@ from orderline.audio.turns import (
     TurnEvent,
 )
 from orderline.audio.vad import Vad, Windower
-from orderline.core.text import normalize, normalize_phrase
+from orderline.dialog.hearing import expected_answers, menu_vocabulary, sounds_complete
 from orderline.dialog.session import TextSession, Turn
-from orderline.menu.lexicon import build_lexicon
 from orderline.menu.schema import Menu
 from orderline.nlu.base import Understander
 from orderline.nlu.coverage import Coverage, Understanding
@@ -66,6 +65,20 @@ from orderline.order.state import DialogState, Order
 from orderline.tts.base import AudioChunk, Synthesizer
 
 Float32Array = NDArray[np.float32]
+
+__all__ = [
+    "STAGES",
+    "StreamResult",
+    "TurnDropped",
+    "TurnStarted",
+    "VoiceEvent",
+    "VoiceSession",
+    "VoiceTurn",
+    "expected_answers",
+    "menu_vocabulary",
+    "sounds_complete",
+    "stream_utterance",
+]
 
 STAGES = ("endpoint", "asr", "rescore", "nlu", "order", "reply", "tts_first")
 """The stages whose sum is ``first_audio`` (end of speech to the first reply audio)."""
@@ -144,48 +157,6 @@ class VoiceTurn:
 
 VoiceEvent = TurnStarted | TurnDropped | VoiceTurn | BargeIn | BargeInConfirmed | Backchannel
 """What ``feed`` reports, in stream order."""
-
-
-def menu_vocabulary(menu: Menu) -> tuple[str, ...]:
-    """Menu phrases for ASR biasing, most useful first.
-
-    Taken from the menu lexicon (what tier 1 recognises), ordered: size names, item names, option names,
-    then their aliases. Pronunciations are left out: they are mis-hearings, and a prompt would teach the
-    recogniser to produce them.
-    """
-    lexicon = build_lexicon(menu)
-    groups = list(menu.modifier_groups)
-    names: list[str] = [s.name for s in menu.sizes]
-    names += [i.name for i in menu.items if i.available]
-    names += [o.name for g in groups for o in g.options if o.available]
-    aliases: list[str] = [a for s in menu.sizes for a in s.aliases]
-    aliases += [a for i in menu.items if i.available for a in i.aliases]
-    aliases += [a for g in groups for o in g.options if o.available for a in o.aliases]
-    out: list[str] = []
-    seen: set[tuple[str, ...]] = set()
-    for phrase in (*names, *aliases):
-        tokens = normalize_phrase(phrase)
-        if tokens and tokens not in seen and tokens in lexicon.phrases:
-            seen.add(tokens)
-            out.append(" ".join(tokens))
-    return tuple(out)
-
-
-def expected_answers(order: Order, menu: Menu) -> tuple[str, ...]:
-    """Names the customer is likely to say next: the choices of the pending clarifying question."""
-    if order.state is not DialogState.CLARIFYING:
-        return ()
-    missing = first_missing(order, menu)
-    if missing is None:
-        return ()
-    if missing.choice == "size":
-        return tuple(menu.size_name(s) for s in missing.options)
-    if missing.choice == "slot":
-        return tuple(i.name for c in missing.options if (i := menu.item(c)) is not None)
-    group = menu.group_index.get(missing.target)
-    if group is None:
-        return ()
-    return tuple(o.name for o in group.options if o.id in missing.options)
 
 
 def _ms_since(start: float) -> float:
@@ -538,26 +509,6 @@ class _Prepared:
     """For a turn prepared at a pause: end of the utterance's last speech (stream ms)."""
     lead_ms: float | None = None
     """For a turn prepared at a pause: silence (ms) before preparing started."""
-
-
-DANGLING = frozenset(
-    (
-        *("and", "or", "plus", "also", "but", "with", "without", "of", "to", "on"),
-        *("a", "an", "the", "some", "no", "extra", "add", "hold"),
-        *("uh", "um", "er", "like", "get", "have", "want", "can"),
-    )
-)
-"""Last words after which a customer is still mid-sentence ("a large pizza with ...")."""
-
-
-def sounds_complete(understanding: Understanding) -> bool:
-    """Whether the words so far make a whole turn: tier 1 explained every content word, they gave at least
-    one command, and they do not stop on a word that needs more ("and", "with", "no", "uh")."""
-    coverage = understanding.coverage
-    if not understanding.commands or not coverage.complete:
-        return False
-    tokens = coverage.tokens or normalize(understanding.text)
-    return bool(tokens) and tokens[-1] not in DANGLING
 
 
 def _tier1(understander: Understander, menu: Menu) -> RuleMatcher:
