@@ -3,12 +3,14 @@ Silero VAD), the streaming path (turn end, reply playback, barge-in) and turns t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
+from orderline.asr.base import Transcript
 from orderline.asr.whisper import WhisperTranscriber
 from orderline.audio.turns import BargeIn, BargeInConfirmed, EndpointConfig
 from orderline.audio.vad import SileroVad
@@ -235,15 +237,31 @@ def test_a_turn_prepared_in_a_pause_is_dropped_when_the_customer_goes_on(
     vad: SileroVad,
     speak: dict[str, np.ndarray],
 ) -> None:
+    heard: list[str] = []
+
+    class Counting:
+        """The real transcriber, counting what it was asked to transcribe."""
+
+        name = asr.name
+
+        def transcribe(self, audio: np.ndarray, hotwords: Sequence[str] = ()) -> Transcript:
+            result = asr.transcribe(audio, hotwords)
+            heard.append(result.text)
+            return result
+
     slow = EndpointConfig(min_silence_ms=700)  # so the pause below does not end the turn
-    session = session_for(menus, "pizza", asr, voice, vad, endpoint=slow)
+    menu, matcher = menus["pizza"]
+    session = VoiceSession.start(menu, matcher, Counting(), voice, vad, endpoint=slow)
     first = said(voice, speak, "a large pizza with")
     rest = said(voice, speak, "mushrooms")
     gap = np.zeros(16000 * 250 // 1000, np.float32)  # longer than pause_ms, shorter than the endpoint
     [turn] = stream_utterance(session, np.concatenate([first, gap, rest]), trail_ms=1500).turns
     [line] = turn.order.lines
     assert {m.option for m in line.modifiers} >= {"mushrooms"}
+    assert len(heard) == 2  # prepared at the mid-order pause, then again at the end
+    assert "mushroom" not in heard[0].lower() and "mushroom" in heard[1].lower()
     assert len(session.text.history) == 1  # the prepared "a large pizza with" never reached the order
+    assert turn.timings_ms["prepared"] == 1.0
 
 
 def test_talking_over_a_reply_is_a_barge_in_then_a_new_turn(

@@ -37,6 +37,7 @@ def test_no_or_one_hypothesis(pizza_matcher: RuleMatcher) -> None:
     assert choose_hypothesis((), pizza_matcher, Order()) is None
     only = choose_hypothesis((Alternative("a pizza with hand", -0.2),), pizza_matcher, Order())
     assert only is not None and only.rank == 0
+    assert only.unexplained > 0  # a lone hypothesis is still read by tier 1 (the snap relies on it)
 
 
 @pytest.mark.parametrize(
@@ -44,7 +45,13 @@ def test_no_or_one_hypothesis(pizza_matcher: RuleMatcher) -> None:
     [("media.", "medium"), ("Large.", "large"), ("mall", "small"), ("a coke please", None), ("no", None)],
 )
 def test_a_short_answer_snaps_to_the_one_choice_it_sounds_like(heard: str, answer: str | None) -> None:
-    assert snap_to_answer((Alternative(heard, -0.2),), ("small", "medium", "large")) == answer
+    snapped = snap_to_answer((Alternative(heard, -0.2),), ("small", "medium", "large"))
+    assert snapped == (None if answer is None else (0, answer))
+
+
+def test_the_first_hypothesis_that_sounds_like_a_choice_gives_the_rank() -> None:
+    heard = (Alternative("a coke please", -0.1), Alternative("media", -0.3))
+    assert snap_to_answer(heard, ("small", "medium", "large")) == (1, "medium")
 
 
 def test_no_snap_when_two_choices_sound_alike() -> None:

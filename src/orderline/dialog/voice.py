@@ -357,7 +357,7 @@ class VoiceSession:
 
     def _on_pause(self, event: SpeechPaused) -> None:
         """Prepare the turn during the pause (not while a reply plays: that may be a backchannel)."""
-        if self.barge_in.playing or self.endpoint.pause_ms is None:
+        if self.barge_in.playing:
             return
         prepared = self._prepare(event.audio)
         prepared.end_ms = event.end_ms
@@ -455,9 +455,10 @@ class VoiceSession:
         alternatives = transcript.alternatives or (Alternative(transcript.text, 0.0),)
         chosen = choose_hypothesis(alternatives, self.rules, self.order)
         if chosen is not None and chosen.unexplained > 0:
-            answer = snap_to_answer(alternatives, expected_answers(self.order, self.menu))
-            if answer is not None:
-                return replace(transcript, text=answer), chosen.rank
+            snapped = snap_to_answer(alternatives, expected_answers(self.order, self.menu))
+            if snapped is not None:
+                rank, answer = snapped
+                return replace(transcript, text=answer), rank
         if chosen is None or chosen.rank == 0:
             return transcript, 0
         top = transcript.alternatives[0]

@@ -60,19 +60,18 @@ def choose_hypothesis(alternatives: Sequence[Alternative], rules: RuleMatcher, o
     """The best-scoring hypothesis, or None when there are none."""
     if not alternatives:
         return None
-    if len(alternatives) == 1:
-        return Ranked(0, alternatives[0], 0.0, alternatives[0].avg_logprob)
     return rank_hypotheses(alternatives, rules, order)[0]
 
 
-def snap_to_answer(alternatives: Sequence[Alternative], answers: Sequence[str]) -> str | None:
-    """The one choice of a pending question that a short hypothesis sounds like, if exactly one does.
+def snap_to_answer(alternatives: Sequence[Alternative], answers: Sequence[str]) -> tuple[int, str] | None:
+    """(rank, choice): the one choice of a pending question that a short hypothesis sounds like, if exactly
+    one does; the first such hypothesis wins.
 
     Each hypothesis of at most ``SNAP_MAX_WORDS`` words is compared (normalised) with each answer; the
     best ratio must reach ``SNAP_MIN_RATIO`` and no other answer may come within 10 points of it.
     """
     choices = [(a, " ".join(normalize(a))) for a in answers]
-    for alternative in alternatives:
+    for rank, alternative in enumerate(alternatives):
         heard = " ".join(normalize(alternative.text))
         if not heard or len(heard.split()) > SNAP_MAX_WORDS:
             continue
@@ -81,5 +80,5 @@ def snap_to_answer(alternatives: Sequence[Alternative], answers: Sequence[str]) 
             continue
         if len(scored) > 1 and scored[1][0] >= scored[0][0] - 10:
             continue
-        return scored[0][1]
+        return rank, scored[0][1]
     return None
