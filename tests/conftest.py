@@ -53,6 +53,6 @@ ADAPTER = ROOT / "models" / "orderline-smollm2-lora"
 @pytest.fixture(scope="session")
 def slm_backends() -> tuple[object, object]:
     """(adapter backend, few-shot base backend), both real models on the CPU."""
-    from orderline.cli.slm_setup import SlmOptions, local_backends
+    from orderline.engine.slm import SlmOptions, local_backends
 
     return local_backends(SlmOptions(adapter=ADAPTER))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -18,7 +19,7 @@ OWN = Path(__file__).resolve().parents[1] / "data" / "pizza_own.jsonl"
 def test_own_pizza_orders_parse_with_high_exact_match(pizza: Menu, pizza_matcher: RuleMatcher) -> None:
     examples = list(bench.read_examples(OWN))
     assert len(examples) >= 200
-    result = bench.run(examples, pizza_matcher.understand, pizza)
+    result = asyncio.run(bench.run(examples, pizza_matcher.understand_async, pizza))
     assert result.accuracy >= 0.9, result.to_json()
 
 
@@ -29,7 +30,9 @@ def test_predictions_are_written_in_input_order(
     rows = [{"src": "two cokes"}, {"src": "a large pizza with ham"}]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "pred.jsonl"
-    result = bench.run(list(bench.read_examples(data)), pizza_matcher.understand, pizza, out)
+    result = asyncio.run(
+        bench.run(list(bench.read_examples(data)), pizza_matcher.understand_async, pizza, out)
+    )
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["src"] for line in lines] == ["two cokes", "a large pizza with ham"]
     assert lines[0]["exr"] == "(ORDER (DRINKORDER (DRINKTYPE COKE ) (NUMBER 2 ) ) )"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 from orderline.bench import turns
 from orderline.menu.schema import Menu
 from orderline.nlu.matcher import RuleMatcher
@@ -14,6 +16,6 @@ def test_generated_utterances_are_reproducible_and_mention_the_menu(burger: Menu
 
 def test_every_generated_turn_gets_a_reply_and_a_timing(burger: Menu, burger_matcher: RuleMatcher) -> None:
     utterances = turns.generate_utterances(burger, 120, seed=1)
-    timings = turns.run(burger, burger_matcher, utterances)
+    timings = asyncio.run(turns.run(burger, burger_matcher, utterances))
     assert len(timings.totals_ms) == 120
     assert set(timings.summary()) == {"total", "nlu", "order", "reply"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def test_each_bundled_menu_has_at_least_forty_conversations() -> None:
 @pytest.mark.parametrize(("menu_name", "conversation"), CASES, ids=[f"{m}: {c.name}" for m, c in CASES])
 def test_conversation_ends_with_the_expected_order(menu_name: str, conversation: Conversation) -> None:
     menu, matcher = _matcher(menu_name)
-    result = run_conversation(conversation, menu, matcher)
+    result = asyncio.run(run_conversation(conversation, menu, matcher))
     transcript = "\n".join(f"  you> {a}\n  orderline> {b}" for a, b in result.transcript)
     assert result.passed, "\n".join(result.problems) + "\n" + transcript
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 from orderline.dialog.session import TextSession
 from orderline.menu.schema import Menu
 from orderline.nlu.matcher import RuleMatcher
@@ -8,7 +10,7 @@ from orderline.order.state import DialogState
 
 def test_each_turn_records_reply_order_and_stage_timings(pizza: Menu, pizza_matcher: RuleMatcher) -> None:
     session = TextSession.start(pizza, pizza_matcher)
-    turn = session.say("a large pepperoni pizza")
+    turn = asyncio.run(session.say("a large pepperoni pizza"))
     assert "pizza" in turn.reply.lower()
     assert turn.order is session.order
     assert set(turn.timings_ms) == {"nlu", "order", "reply"}
@@ -19,8 +21,8 @@ def test_a_turn_that_is_not_understood_asks_again_and_keeps_the_order(
     pizza: Menu, pizza_matcher: RuleMatcher
 ) -> None:
     session = TextSession.start(pizza, pizza_matcher)
-    session.say("two cokes")
-    turn = session.say("blorp fizzle")
+    asyncio.run(session.say("two cokes"))
+    turn = asyncio.run(session.say("blorp fizzle"))
     assert "didn't catch" in turn.reply
     assert [line.item for line in session.order.lines] == ["coke"]
 
@@ -28,8 +30,8 @@ def test_a_turn_that_is_not_understood_asks_again_and_keeps_the_order(
 def test_the_order_is_submitted_exactly_once(pizza: Menu, pizza_matcher: RuleMatcher) -> None:
     session = TextSession.start(pizza, pizza_matcher)
     for text in ("a small cheese pizza and a sprite", "that's all", "yes"):
-        session.say(text)
+        asyncio.run(session.say(text))
     assert session.order.state is DialogState.SUBMITTED
-    again = session.say("yes")
+    again = asyncio.run(session.say("yes"))
     assert "already submitted" in again.reply
     assert session.order.state is DialogState.SUBMITTED

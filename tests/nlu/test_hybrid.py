@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -10,11 +11,17 @@ from orderline.core.commands import AddItem
 from orderline.core.provenance import Source
 from orderline.menu.schema import Menu
 from orderline.nlu.chain import FallbackChain, Step
+from orderline.nlu.coverage import Understanding
 from orderline.nlu.dsl import CallContext, grammar, render
 from orderline.nlu.hybrid import HybridUnderstander
 from orderline.nlu.prompt import build_prompt, few_shot_prefix
 from orderline.order.machine import new_order
+from orderline.order.state import Order
 from orderline.slm.base import SlmRequest
+
+
+def hybrid_understand(hybrid: HybridUnderstander, text: str, order: Order) -> Understanding:
+    return asyncio.run(hybrid.understand_async(text, order))
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +50,7 @@ def test_modifier_phrases_end_to_end(
     """Real base + committed adapter, prompt, menu grammar, strict parse and validation."""
     item = burger.item(item_id)
     assert item is not None
-    answer = hybrid.fill(item, say)
+    answer = asyncio.run(hybrid.fill(item, say))
     assert answer.ops is not None and answer.result is not None
     assert answer.result.model == "orderline-smollm2-lora"  # the adapter answered, not the fallback
     assert sorted(render(answer.ops).split()) == sorted(expected.split())
@@ -60,13 +67,13 @@ def test_few_shot_base_model_answers_inside_the_grammar(burger: Menu, slm_backen
 
 
 def test_clean_utterance_stays_deterministic(hybrid: HybridUnderstander) -> None:
-    u = hybrid.understand("a cheeseburger with no onions", new_order())
+    u = hybrid_understand(hybrid, "a cheeseburger with no onions", new_order())
     assert not u.calls
     assert all(c.provenance.source is Source.RULE for c in u.commands)
 
 
 def test_unexplained_modifier_words_go_to_the_model_with_provenance(hybrid: HybridUnderstander) -> None:
-    u = hybrid.understand("a cheeseburger and can you nix the onions", new_order())
+    u = hybrid_understand(hybrid, "a cheeseburger and can you nix the onions", new_order())
     assert len(u.calls) == 1 and u.calls[0].ok
     add = next(c for c in u.commands if isinstance(c, AddItem))
     assert add.item == "cheeseburger"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from orderline.core.commands import AddItem, Affirm, Cancel, CannotHandle, Deny, Done, Handoff, Undo
 from orderline.core.provenance import Source
 from orderline.dialog.session import TextSession
@@ -15,7 +17,7 @@ from orderline.order.state import DialogState, Order
 def run(menu: Menu, matcher: RuleMatcher, *turns: str, daypart: str | None = "lunch_dinner") -> Order:
     session = TextSession.start(menu, matcher, daypart)
     for text in turns:
-        session.say(text)
+        asyncio.run(session.say(text))
     return session.order
 
 
@@ -70,10 +72,10 @@ def test_combo_slot_filled_from_the_same_utterance(burger: Menu, burger_matcher:
 
 def test_size_answer_goes_to_the_pending_question(burger: Menu, burger_matcher: RuleMatcher) -> None:
     session = TextSession.start(burger, burger_matcher, "lunch_dinner")
-    first = session.say("a number one with a coke")
+    first = asyncio.run(session.say("a number one with a coke"))
     assert session.order.state is DialogState.CLARIFYING
     assert "size" in first.reply.lower()
-    session.say("large")
+    asyncio.run(session.say("large"))
     assert session.order.lines[0].size == "large"
     assert session.order.state is DialogState.TAKING_ORDER
 
@@ -115,7 +117,7 @@ def test_instead_replaces_a_combo_drink(burger: Menu, burger_matcher: RuleMatche
 def test_unavailable_item_never_enters_the_order(burger: Menu, burger_matcher: RuleMatcher) -> None:
     gone = next(i for i in burger.items if not i.available)
     session = TextSession.start(burger, burger_matcher, "lunch_dinner")
-    turn = session.say(f"can i get a {gone.name.lower()}")
+    turn = asyncio.run(session.say(f"can i get a {gone.name.lower()}"))
     assert all(line.item != gone.id for line in session.order.lines)
     assert "not available" in turn.reply
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from orderline.cli.slm_setup import SlmOptions, build_chain
 from orderline.dialog.session import TextSession
+from orderline.engine.slm import SlmBackends, SlmOptions
 from orderline.menu.schema import Menu
 from orderline.nlu.dsl import CallContext, grammar
 from orderline.nlu.hybrid import HybridUnderstander
@@ -69,10 +69,9 @@ def server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     proc.wait(timeout=10)
 
 
-def _session(burger: Menu, url: str) -> tuple[TextSession, HybridUnderstander]:
-    chain = build_chain(SlmOptions(backend="vllm", url=url, step_timeout_s=0.8, deadline_s=1.5))
-    understander = HybridUnderstander(burger, chain)
-    return TextSession.start(burger, understander), understander
+def _session(burger: Menu, url: str) -> TextSession:
+    chain = SlmBackends.build(SlmOptions(backend="vllm", url=url, step_timeout_s=0.8, deadline_s=1.5)).chain()
+    return TextSession.start(burger, HybridUnderstander(burger, chain))
 
 
 def test_client_gets_a_constrained_answer(burger: Menu, server: tuple[str, subprocess.Popen[bytes]]) -> None:
@@ -107,9 +106,9 @@ def test_a_slow_server_still_gets_every_turn_an_answer(
     url, _ = server
     httpx.post(url + "/drill", json={"delay_ms": int(SLOW_S * 1000)})
     try:
-        session, understander = _session(burger, url)
+        session = _session(burger, url)
         started = time.monotonic()
-        turn = session.say(MESSY)
+        turn = asyncio.run(session.say(MESSY))
         elapsed = time.monotonic() - started
     finally:
         httpx.post(url + "/drill", json={"delay_ms": 0})
@@ -118,7 +117,6 @@ def test_a_slow_server_still_gets_every_turn_an_answer(
     calls = turn.understanding.calls
     assert calls and not any(c.ok for c in calls)
     assert any("Timeout" in a or "deadline" in a for c in calls for a in c.attempts)
-    understander.close()
 
 
 def test_a_stopped_server_still_gets_every_turn_an_answer(
@@ -127,8 +125,8 @@ def test_a_stopped_server_still_gets_every_turn_an_answer(
     url, proc = server
     proc.terminate()
     proc.wait(timeout=10)
-    session, understander = _session(burger, url)
-    turn = session.say(MESSY)
+    session = _session(burger, url)
+    turn = asyncio.run(session.say(MESSY))
     assert turn.reply
     calls = turn.understanding.calls
     assert calls and not any(c.ok for c in calls)
@@ -143,4 +141,3 @@ def test_a_stopped_server_still_gets_every_turn_an_answer(
         with pytest.raises(SlmUnavailableError):
             asyncio.run(backend.complete(request))
     assert not backend.breaker.allow()
-    understander.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +15,8 @@ from orderline.nlu.coverage import Understanding
 from orderline.order.machine import new_order, transition
 from orderline.order.state import Order
 
-Understand = Callable[[str, Order], Understanding]
+Understand = Callable[[str, Order], Awaitable[Understanding]]
+"""An understander's ``understand_async``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,23 +97,25 @@ def read_examples(path: Path) -> Iterator[Example]:
             yield Example(src=src, exr=exr if isinstance(exr, str) else None)
 
 
-def parse_utterance(text: str, understand: Understand, menu: Menu) -> tuple[str, float]:
+async def parse_utterance(text: str, understand: Understand, menu: Menu) -> tuple[str, float]:
     """Run one utterance through understanding and the state machine on an empty order."""
-    exr, ms, _ = understand_utterance(text, understand, menu)
+    exr, ms, _ = await understand_utterance(text, understand, menu)
     return exr, ms
 
 
-def understand_utterance(text: str, understand: Understand, menu: Menu) -> tuple[str, float, Understanding]:
+async def understand_utterance(
+    text: str, understand: Understand, menu: Menu
+) -> tuple[str, float, Understanding]:
     """Like :func:`parse_utterance`, also returning the understanding (with any SLM calls)."""
     order = new_order()
     started = time.perf_counter()
-    understanding = understand(text, order)
+    understanding = await understand(text, order)
     for command in understanding.commands:
         order, _events = transition(order, command, menu)
     return order_to_exr(order, menu), (time.perf_counter() - started) * 1000, understanding
 
 
-def run(
+async def run(
     examples: list[Example],
     understand: Understand,
     menu: Menu,
@@ -124,7 +127,7 @@ def run(
     handle = out.open("w", encoding="utf-8") if out is not None else None
     try:
         for example in examples:
-            exr, ms, understanding = understand_utterance(example.src, understand, menu)
+            exr, ms, understanding = await understand_utterance(example.src, understand, menu)
             result.latencies_ms.append(ms)
             if understanding.calls:
                 result.with_calls += 1

@@ -68,7 +68,7 @@ class TurnTimings:
         }
 
 
-def run(
+async def run(
     menu: Menu,
     understander: Understander,
     utterances: list[str],
@@ -81,7 +81,7 @@ def run(
         if n % turns_per_session == 0 or session.order.is_closed:
             session = TextSession.start(menu, understander)
         started = time.perf_counter()
-        turn = session.say(text)
+        turn = await session.say(text)
         timings.totals_ms.append((time.perf_counter() - started) * 1000)
         for stage, ms in turn.timings_ms.items():
             timings.stages_ms.setdefault(stage, []).append(ms)

@@ -35,6 +35,7 @@ from orderline.bench.noise import drive_thru_noise, mix_at_snr
 from orderline.bench.pizza import Example, Understand, understand_utterance
 from orderline.core.errors import OrderlineError
 from orderline.core.text import normalize
+from orderline.dialog.blocking import run_blocking
 from orderline.dialog.voice import STAGES, VoiceSession, VoiceTurn, stream_utterance
 from orderline.menu.schema import Menu
 from orderline.tts.base import Synthesizer
@@ -341,7 +342,7 @@ def run_spoken(
             result.total += 1
             result.correct += ok
             if text_understand is not None:
-                text_exr, _ms, _u = understand_utterance(example.src, text_understand, menu)
+                text_exr, _ms, _u = run_blocking(understand_utterance(example.src, text_understand, menu))
                 result.text_correct += unordered_equal(text_exr, example.exr)
             for cat in categories(example.exr):
                 counts = result.by_category.setdefault(cat, [0, 0])

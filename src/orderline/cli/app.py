@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Annotated
@@ -13,15 +14,17 @@ from rich.table import Table
 
 from orderline.bench import pizza as pizza_bench
 from orderline.bench import turns as turns_bench
-from orderline.cli import slm_cmds, train_cmd, voice_cmd
+from orderline.bench.machine import machine_info
+from orderline.cli import serve_cmd, slm_cmds, train_cmd, voice_cmd
 from orderline.cli.paths import reports_dir, resolve_menu
-from orderline.cli.slm_setup import DEFAULT_ADAPTER, DEFAULT_SLM_URL, SlmOptions, build_understander
 from orderline.cli.view import print_order
 from orderline.core.errors import OrderlineError
 from orderline.dialog.scripts import ConversationResult, load_script, run_script
 from orderline.dialog.session import TextSession
+from orderline.engine.slm import DEFAULT_SLM_URL, SlmBackends, SlmOptions, build_understander
 from orderline.menu.loader import load_menu
 from orderline.menu.schema import Menu
+from orderline.nlu.base import Understander
 from orderline.nlu.matcher import RuleMatcher
 
 app = typer.Typer(
@@ -38,6 +41,8 @@ app.add_typer(menu_app, name="menu")
 app.command()(train_cmd.train)
 app.command("serve-slm")(slm_cmds.serve_slm)
 app.command("voice")(voice_cmd.voice)
+app.command("serve")(serve_cmd.serve)
+app.add_typer(serve_cmd.keys_app, name="keys")
 bench_app.command("voice")(voice_cmd.bench_voice)
 app.command("eval")(slm_cmds.eval_cmd)
 bench_app.command("slm")(slm_cmds.bench_slm)
@@ -75,14 +80,29 @@ def chat(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show transcripts of scripted runs.")
     ] = False,
+    nlu: Annotated[
+        str, typer.Option(help="rules (tier 1 only) or hybrid (tier 1 + SLM at call points).")
+    ] = "rules",
 ) -> None:
     """Order by typing. Shows the order and total after every turn; Ctrl-D or 'quit' to leave."""
     the_menu = _load(menu)
-    matcher = RuleMatcher(the_menu)
-    if script is not None:
-        _run_script(script, the_menu, matcher, verbose)
-        return
-    session = TextSession.start(the_menu, matcher, daypart)
+    if nlu not in ("rules", "hybrid"):
+        err.print(f"[red]--nlu {nlu}: choose rules or hybrid[/red]")
+        raise typer.Exit(2)
+    backends = SlmBackends.build(SlmOptions()) if nlu == "hybrid" else None
+    understander = build_understander(the_menu, nlu, backends)
+    try:
+        if script is not None:
+            _run_script(script, the_menu, understander, verbose)
+            return
+        asyncio.run(_repl(the_menu, understander, daypart))
+    finally:
+        if backends is not None:
+            asyncio.run(backends.aclose())
+
+
+async def _repl(the_menu: Menu, understander: Understander, daypart: str | None) -> None:
+    session = TextSession.start(the_menu, understander, daypart)
     console.print(f"[bold cyan]{the_menu.name}[/bold cyan]: {session.greeting()}")
     while not session.order.is_closed:
         try:
@@ -94,12 +114,12 @@ def chat(
             break
         if not text.strip():
             continue
-        turn = session.say(text)
+        turn = await session.say(text)
         console.print(f"[bold cyan]orderline>[/bold cyan] {turn.reply}")
         print_order(console, turn.order, the_menu)
 
 
-def _run_script(path: Path, menu: Menu, matcher: RuleMatcher, verbose: bool) -> None:
+def _run_script(path: Path, menu: Menu, understander: Understander, verbose: bool) -> None:
     try:
         script = load_script(path)
     except OrderlineError as exc:
@@ -115,7 +135,7 @@ def _run_script(path: Path, menu: Menu, matcher: RuleMatcher, verbose: bool) -> 
             for problem in result.problems:
                 console.print(f"    [red]- {problem}[/red]")
 
-    results = run_script(script, menu, matcher, show)
+    results = asyncio.run(run_script(script, menu, understander, show))
     passed = sum(r.passed for r in results)
     console.print(f"{passed} passed, {len(results) - passed} failed")
     if passed != len(results):
@@ -135,7 +155,9 @@ def bench_pizza(
     ] = "rules",
     menu: MenuOption = "pizza",
     report: Annotated[Path | None, typer.Option(help="JSON report path.")] = None,
-    adapter: Annotated[Path, typer.Option(help="SLM adapter for --nlu hybrid.")] = DEFAULT_ADAPTER,
+    adapter: Annotated[
+        Path | None, typer.Option(help="SLM adapter for --nlu hybrid (default: the committed one).")
+    ] = None,
     slm: Annotated[str, typer.Option(help="SLM backend for --nlu hybrid: local or vllm.")] = "local",
     slm_url: Annotated[str, typer.Option(help="OpenAI-compatible server for --slm vllm.")] = DEFAULT_SLM_URL,
 ) -> None:
@@ -156,18 +178,30 @@ def bench_pizza(
     except OrderlineError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    understander = build_understander(the_menu, nlu, SlmOptions(backend=slm, adapter=adapter, url=slm_url))
-    tier1: pizza_bench.PizzaResult | None = None
-    with _progress() as bar:
-        if nlu == "hybrid":
-            task1 = bar.add_task("tier 1", total=len(examples))
-            tier1 = pizza_bench.run(
-                examples, matcher.understand, the_menu, None, lambda n: bar.advance(task1, n)
-            )
-        task = bar.add_task("parsing", total=len(examples))
-        result = pizza_bench.run(
-            examples, understander.understand, the_menu, out, lambda n: bar.advance(task, n)
-        )
+    backends = (
+        SlmBackends.build(SlmOptions(backend=slm, adapter=adapter, url=slm_url)) if nlu == "hybrid" else None
+    )
+    understander = build_understander(the_menu, nlu, backends)
+
+    async def score() -> tuple[pizza_bench.PizzaResult, pizza_bench.PizzaResult | None]:
+        tier1: pizza_bench.PizzaResult | None = None
+        try:
+            with _progress() as bar:
+                if nlu == "hybrid":
+                    task1 = bar.add_task("tier 1", total=len(examples))
+                    tier1 = await pizza_bench.run(
+                        examples, matcher.understand_async, the_menu, None, lambda n: bar.advance(task1, n)
+                    )
+                task = bar.add_task("parsing", total=len(examples))
+                result = await pizza_bench.run(
+                    examples, understander.understand_async, the_menu, out, lambda n: bar.advance(task, n)
+                )
+        finally:
+            if backends is not None:
+                await backends.aclose()
+        return result, tier1
+
+    result, tier1 = asyncio.run(score())
     summary = result.to_json()
     if tier1 is not None:
         summary["tier1_exact_match"] = round(tier1.accuracy, 4)
@@ -184,7 +218,9 @@ def bench_pizza(
     console.print(table)
     console.print(f"{len(examples)} utterances in {result.seconds:.2f} s")
     path = report or reports_dir() / "bench_pizza.json"
-    path.write_text(json.dumps({"data": str(data), "nlu": nlu, **summary}, indent=2) + "\n")
+    path.write_text(
+        json.dumps({"data": str(data), "nlu": nlu, "cpu": machine_info(), **summary}, indent=2) + "\n"
+    )
     console.print(f"report: {path}" + (f", predictions: {out}" if out else ""))
 
 
@@ -199,10 +235,12 @@ def bench_turns(
     the_menu = _load(menu)
     matcher = RuleMatcher(the_menu)
     utterances = turns_bench.generate_utterances(the_menu, count, seed)
-    turns_bench.run(the_menu, matcher, utterances[:50])  # warm-up
+    asyncio.run(turns_bench.run(the_menu, matcher, utterances[:50]))  # warm-up
     with _progress() as bar:
         task = bar.add_task("turns", total=len(utterances))
-        timings = turns_bench.run(the_menu, matcher, utterances, progress=lambda n: bar.advance(task, n))
+        timings = asyncio.run(
+            turns_bench.run(the_menu, matcher, utterances, progress=lambda n: bar.advance(task, n))
+        )
     summary = timings.summary()
     table = Table(title=f"Deterministic turn latency — {the_menu.id} — {count} turns (ms)")
     for column in ("stage", "p50", "p99", "max"):
@@ -211,7 +249,10 @@ def bench_turns(
         table.add_row(stage, f"{row['p50']:.3f}", f"{row['p99']:.3f}", f"{row['max']:.3f}")
     console.print(table)
     path = report or reports_dir() / f"bench_turns_{the_menu.id}.json"
-    path.write_text(json.dumps({"menu": the_menu.id, "turns": count, "ms": summary}, indent=2) + "\n")
+    path.write_text(
+        json.dumps({"menu": the_menu.id, "turns": count, "cpu": machine_info(), "ms": summary}, indent=2)
+        + "\n"
+    )
     console.print(f"report: {path}")
 
 

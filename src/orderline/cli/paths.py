@@ -1,4 +1,4 @@
-"""Find menus and other project files whether run from a checkout or an installed package."""
+"""Menus and report folders for command-line tools (checkout or installed package alike)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,15 @@ from pathlib import Path
 
 import typer
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from orderline.engine.assets import resolve_menu_path
 
 
 def resolve_menu(value: str) -> Path:
-    """A menu path, or a bare name ("burger") looked up in ./menus and the project's menus/."""
-    path = Path(value)
-    if path.exists():
-        return path
-    for folder in (Path.cwd() / "menus", REPO_ROOT / "menus"):
-        candidate = folder / (value if value.endswith((".yaml", ".yml")) else f"{value}.yaml")
-        if candidate.exists():
-            return candidate
-    raise typer.BadParameter(f"menu {value!r} not found (give a path or one of: burger, pizza, coffee)")
+    """A menu path, or a bare name ("burger") looked up in ./menus and the bundled menus."""
+    try:
+        return resolve_menu_path(value)
+    except FileNotFoundError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def reports_dir() -> Path:

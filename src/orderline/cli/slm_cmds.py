@@ -14,9 +14,12 @@ from rich.table import Table
 
 from orderline.bench import pizza as pizza_bench
 from orderline.bench import slm as slm_bench
+from orderline.bench.machine import machine_info
 from orderline.bench.report import write_html, write_plots
 from orderline.cli.paths import reports_dir, resolve_menu
-from orderline.cli.slm_setup import DEFAULT_ADAPTER, SlmOptions, build_understander
+from orderline.dialog.blocking import run_blocking
+from orderline.engine.assets import default_adapter
+from orderline.engine.slm import SlmBackends, SlmOptions, build_understander, local_backends
 from orderline.menu.loader import load_menu
 from orderline.menu.schema import Menu
 from orderline.nlu.synth import synthesize
@@ -26,7 +29,10 @@ console = Console()
 err = Console(stderr=True)
 BUNDLED_MENUS = ("burger", "pizza", "coffee")
 
-AdapterOption = Annotated[Path, typer.Option(help="LoRA adapter folder (fp16 safetensors + card).")]
+AdapterOption = Annotated[
+    Path | None,
+    typer.Option(help="LoRA adapter folder (fp16 safetensors + card); default: the committed one."),
+]
 
 
 def _menus(names: tuple[str, ...] | list[str] = BUNDLED_MENUS) -> dict[str, Menu]:
@@ -35,7 +41,7 @@ def _menus(names: tuple[str, ...] | list[str] = BUNDLED_MENUS) -> dict[str, Menu
 
 
 def serve_slm(
-    adapter: AdapterOption = DEFAULT_ADAPTER,
+    adapter: AdapterOption = None,
     name: Annotated[
         str, typer.Option(help="Model name the adapter is served under.")
     ] = "orderline-smollm2-lora",
@@ -60,8 +66,9 @@ def serve_slm(
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import uvicorn
 
-    from orderline.cli.slm_setup import local_backends
     from orderline.slm.server import create_slm_app
+
+    adapter = adapter or default_adapter()
 
     primary, secondary = local_backends(SlmOptions(adapter=adapter, threads=threads))
     app = create_slm_app({name: primary, "base": secondary}, default=name, delay_ms=delay_ms, drills=drills)
@@ -70,7 +77,7 @@ def serve_slm(
 
 
 def eval_cmd(
-    adapter: AdapterOption = DEFAULT_ADAPTER,
+    adapter: AdapterOption = None,
     data: Annotated[
         Path | None, typer.Option(help="Held-out synthetic split (default: ADAPTER/eval.jsonl).")
     ] = None,
@@ -88,24 +95,31 @@ def eval_cmd(
 ) -> None:
     """Score the adapter: synthetic held-out split (exact match, slot P/R/F1, modifier confusions, latency) and,
     with --pizza, order-level exact match per category with the hybrid understander and its SLM call rate."""
-    from orderline.cli.slm_setup import local_backends
     from orderline.slm.train.card import update_card as write_scores
 
+    adapter = adapter or default_adapter()
     rows = slm_bench.read_rows(data or adapter / "eval.jsonl")
     if limit:
         rows = rows[:limit]
     menus = _menus()
-    primary, _ = local_backends(SlmOptions(adapter=adapter))
+    backends = SlmBackends.build(SlmOptions(adapter=adapter))
+    primary = backends.primary
     with _Bar(len(rows), "synthetic") as advance:
         synth = slm_bench.evaluate(rows, menus, primary, progress=advance)
-    summary: dict[str, object] = {"adapter": str(adapter), "synthetic": synth.to_json()}
+    summary: dict[str, object] = {
+        "adapter": str(adapter),
+        "cpu": machine_info(),
+        "synthetic": synth.to_json(),
+    }
     pizza_json: dict[str, object] | None = None
     if pizza is not None:
         menu = menus["pizza"]
-        understander = build_understander(menu, "hybrid", SlmOptions(adapter=adapter))
+        understander = build_understander(menu, "hybrid", backends)
         examples = list(pizza_bench.read_examples(pizza))
         with _Bar(len(examples), "pizza") as advance:
-            result = pizza_bench.run(examples, understander.understand, menu, None, advance)
+            result = run_blocking(
+                pizza_bench.run(examples, understander.understand_async, menu, None, advance)
+            )
         pizza_json = result.to_json()
         summary["pizza"] = {"data": str(pizza), **pizza_json}
     folder = out or reports_dir() / "eval"
@@ -145,7 +159,7 @@ def _print_eval(summary: dict[str, object]) -> None:
 
 
 def bench_slm(
-    adapter: AdapterOption = DEFAULT_ADAPTER,
+    adapter: AdapterOption = None,
     n: Annotated[int, typer.Option(help="Calls to time.")] = 200,
     backend: Annotated[str, typer.Option(help="local (in process) or vllm (HTTP, see --url).")] = "local",
     url: Annotated[
@@ -167,7 +181,7 @@ def bench_slm(
     else:
         from orderline.slm.local import LocalBackend, LocalModel
 
-        slm_local = LocalBackend(LocalModel(adapter=adapter, threads=threads))
+        slm_local = LocalBackend(LocalModel(adapter=adapter or default_adapter(), threads=threads))
         slm, name = slm_local, slm_local.name
     with _Bar(len(rows), "timing") as advance:
         latencies, tokens = slm_bench.time_calls(rows, menus, slm, warmup=3, progress=advance)
@@ -189,6 +203,7 @@ def bench_slm(
         json.dumps(
             {
                 "backend": backend,
+                "cpu": machine_info(),
                 "model": name,
                 "threads": threads,
                 "calls": len(latencies),

@@ -21,12 +21,14 @@ from rich.table import Table
 from orderline.asr.base import SAMPLE_RATE, Transcriber
 from orderline.audio.wav import write_wav
 from orderline.bench import voice as voice_bench
+from orderline.bench.machine import machine_info
 from orderline.bench.pizza import read_examples
-from orderline.cli.paths import REPO_ROOT, reports_dir, resolve_menu
-from orderline.cli.slm_setup import build_understander
+from orderline.cli.paths import reports_dir, resolve_menu
 from orderline.cli.view import print_order
 from orderline.core.errors import OrderlineError
 from orderline.dialog.voice import STAGES, VoiceSession, VoiceTurn, menu_vocabulary
+from orderline.engine.settings import Settings
+from orderline.engine.slm import SlmBackends, SlmOptions, build_understander
 from orderline.menu.loader import load_menu
 from orderline.menu.schema import Menu
 from orderline.nlu.base import Understander
@@ -37,21 +39,15 @@ if TYPE_CHECKING:
 console = Console()
 err = Console(stderr=True)
 
-DEFAULT_PIZZA_DEV = REPO_ROOT.parent / "shared" / "benchmarks" / "pizza" / "PIZZA_dev.json"
+DEFAULT_PIZZA_DEV = Path(__file__).resolve().parents[4] / "shared" / "benchmarks" / "pizza" / "PIZZA_dev.json"
+"""The PIZZA dev set beside a checkout (``../shared``); give ``--data`` anywhere else."""
 BENCH_MENUS = ("burger", "pizza", "coffee")
 REPLY_GAP_MS = 400
-PROMPT_TOKENS = 120
-"""Whisper prompt budget for the menu vocabulary. Whisper allows 223: 220 heard long multi-topping pizza
-orders better (tests/data/pizza_own: 80 vs 74 of 100 exact) but short turns worse ("a large latte" ->
-"a large wapping"), and drive-thru turns are short."""
-ASR_MODEL = "base"
-"""Whisper base: spoken PIZZA dev 87.4% exact match against 80.8% for tiny.en (beam 5 + n-best choice both)."""
-ASR_WINDOW_S = {"base": 10}
-"""Encoder window per model (see ``orderline.asr.whisper``); models not listed keep Whisper's 30 s."""
-BEAM_SIZE = 5
-"""Whisper beam (and n-best list) size. On spoken PIZZA dev at 10 dB SNR (first 120 orders), greedy decoding
-gave 70.8% exact match, beam 5 with its best hypothesis 76.7%, beam 5 with the hypothesis tier 1 explains
-best 83.3%, for about 80 ms more ASR per turn on 2 cores."""
+_FIELDS = Settings.model_fields
+PROMPT_TOKENS: int = _FIELDS["asr_prompt_tokens"].default
+ASR_MODEL: str = _FIELDS["asr_model"].default
+BEAM_SIZE: int = _FIELDS["asr_beam"].default
+"""Pipeline defaults come from :class:`~orderline.engine.settings.Settings` (where their measurements are)."""
 
 MenuOption = Annotated[
     str, typer.Option("--menu", "-m", help="Menu YAML path or name (burger, pizza, coffee).")
@@ -95,12 +91,19 @@ def _progress() -> Progress:
     )
 
 
-def _understander(menu: Menu, nlu: str) -> Understander:
-    if nlu not in ("rules", "hybrid"):
-        err.print(f"[red]--nlu {nlu}: choose rules or hybrid[/red]")
-        raise typer.Exit(2)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    return build_understander(menu, nlu)
+class _Understanders:
+    """Understanders per menu over one set of SLM backends, loaded once per command (not per menu)."""
+
+    def __init__(self, nlu: str) -> None:
+        if nlu not in ("rules", "hybrid"):
+            err.print(f"[red]--nlu {nlu}: choose rules or hybrid[/red]")
+            raise typer.Exit(2)
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        self.nlu = nlu
+        self.backends = SlmBackends.build(SlmOptions()) if nlu == "hybrid" else None
+
+    def __call__(self, menu: Menu) -> Understander:
+        return build_understander(menu, self.nlu, self.backends)
 
 
 def _transcriber(
@@ -114,13 +117,15 @@ def _transcriber(
     if not 1 <= beam <= 16:
         err.print(f"[red]--beam {beam}: choose 1..16[/red]")
         raise typer.Exit(2)
-    window = ASR_WINDOW_S.get(model) if window is None else window
     if window is not None and not 1 <= window <= 30:
         err.print(f"[red]--window {window}: choose 1..30[/red]")
         raise typer.Exit(2)
     try:
         return WhisperTranscriber(
-            model, prompt_tokens=prompt_tokens, beam_size=beam, window_s=None if window == 30 else window
+            model,
+            prompt_tokens=prompt_tokens,
+            beam_size=beam,
+            window_s=Settings(asr_model=model, asr_window_s=window).window_s,
         )
     except FileNotFoundError as exc:
         err.print(f"[red]{exc}[/red]")
@@ -185,7 +190,7 @@ def voice(
         err.print(f"[red]{missing[0]}: no such file[/red]")
         raise typer.Exit(2)
     the_menu = _load(menu)
-    understander = _understander(the_menu, nlu)
+    understander = _Understanders(nlu)(the_menu)
     try:
         utterances = [voice_bench.load_utterance(p) for p in inputs]
     except OrderlineError as exc:
@@ -225,7 +230,9 @@ def voice(
 # -- orderline bench voice ------------------------------------------------------------------------------
 
 
-def _latency(transcriber: Transcriber, nlu: str, speaker: voice_bench.Speaker) -> voice_bench.LatencyResult:
+def _latency(
+    transcriber: Transcriber, understanders: _Understanders, speaker: voice_bench.Speaker
+) -> voice_bench.LatencyResult:
     from orderline.audio.vad import SileroVad
 
     replies = _piper()
@@ -240,14 +247,12 @@ def _latency(transcriber: Transcriber, nlu: str, speaker: voice_bench.Speaker) -
             for text in texts:
                 audio.append(speaker.say(text))
                 bar.advance(task)
-            session = VoiceSession.start(
-                the_menu, _understander(the_menu, nlu), transcriber, replies, SileroVad()
-            )
+            session = VoiceSession.start(the_menu, understanders(the_menu), transcriber, replies, SileroVad())
             conversations.append((session, audio, texts))
         # Warm-up (first inference of each model is slow) on a session that is then thrown away: "that's
         # it" on an empty order, whose reply sentences are not among the timed ones (no TTS cache hits).
         warm_menu = _load(BENCH_MENUS[0])
-        warm = VoiceSession.start(warm_menu, _understander(warm_menu, nlu), transcriber, replies, SileroVad())
+        warm = VoiceSession.start(warm_menu, understanders(warm_menu), transcriber, replies, SileroVad())
         warm.respond(conversations[0][1][-1])
         task = bar.add_task("streaming turns", total=total)
         return voice_bench.run_latency(conversations, progress=lambda n: bar.advance(task, n))
@@ -277,7 +282,7 @@ def _latency_table(result: voice_bench.LatencyResult) -> Table:
 def _accuracy(
     data: Path,
     limit: int | None,
-    nlu: str,
+    understanders: _Understanders,
     snr: float,
     transcriber: Transcriber,
     speaker: voice_bench.Speaker,
@@ -290,7 +295,7 @@ def _accuracy(
     if limit is not None:
         examples = examples[:limit]
     pizza = _load("pizza")
-    understander = _understander(pizza, nlu)
+    understander = understanders(pizza)
     make = _session_factory(pizza, understander, transcriber, _piper())
     with _progress() as bar:
         task = bar.add_task("spoken PIZZA", total=len(examples))
@@ -300,7 +305,7 @@ def _accuracy(
             make,
             pizza,
             snr_db=snr,
-            text_understand=understander.understand,
+            text_understand=understander.understand_async,
             progress=lambda n: bar.advance(task, n),
         )
 
@@ -323,7 +328,7 @@ def _accuracy_table(result: voice_bench.SpokenResult, data: Path, snr: float, nl
     return table
 
 
-def _index(index: Path, out: Path | None, nlu: str, transcriber: Transcriber) -> None:
+def _index(index: Path, out: Path | None, understanders: _Understanders, transcriber: Transcriber) -> None:
     if out is None:
         err.print("[red]--index needs --out PRED.jsonl[/red]")
         raise typer.Exit(2)
@@ -340,7 +345,7 @@ def _index(index: Path, out: Path | None, nlu: str, transcriber: Transcriber) ->
         err.print(f"[red]{absent[0]}: no such file ({len(absent)} missing)[/red]")
         raise typer.Exit(2)
     pizza = _load("pizza")
-    make = _session_factory(pizza, _understander(pizza, nlu), transcriber, _piper())
+    make = _session_factory(pizza, understanders(pizza), transcriber, _piper())
     with _progress() as bar:
         task = bar.add_task("voice pipeline", total=len(entries))
         try:
@@ -384,8 +389,9 @@ def bench_voice(
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     transcriber = _transcriber(asr, prompt_tokens, beam, window)
+    understanders = _Understanders(nlu)
     if index is not None:
-        _index(index, out, nlu, transcriber)
+        _index(index, out, understanders, transcriber)
         return
     if accuracy and not data.is_file():
         err.print(f"[red]{data}: no such file (give --data, or --no-accuracy)[/red]")
@@ -393,6 +399,7 @@ def bench_voice(
     spec = voice_bench.DISGUISED_VOICE
     speaker = voice_bench.Speaker(_piper(spec), spec, cache or reports_dir() / "voice_cache")
     summary: dict[str, object] = {
+        "cpu": machine_info(),
         "asr": transcriber.name,
         "prompt_tokens": prompt_tokens,
         "beam": beam,
@@ -401,13 +408,13 @@ def bench_voice(
         "customer_voice": asdict(spec),
     }
     if latency:
-        lat = _latency(transcriber, nlu, speaker)
+        lat = _latency(transcriber, understanders, speaker)
         console.print(_latency_table(lat))
         if lat.missed or lat.split:
             console.print(f"[yellow]{lat.missed} turns not detected, {lat.split} split in two[/yellow]")
         summary["latency"] = lat.to_json()
     if accuracy:
-        acc = _accuracy(data, limit, nlu, snr, transcriber, speaker)
+        acc = _accuracy(data, limit, understanders, snr, transcriber, speaker)
         console.print(_accuracy_table(acc, data, snr, nlu))
         console.print(f"{acc.total} utterances ({acc.audio_s:.0f} s of audio) in {acc.seconds:.1f} s")
         summary["accuracy"] = {"data": str(data), "limit": limit, "snr_db": snr, **acc.to_json()}

@@ -134,14 +134,14 @@ def check(order: Order, last_reply: str, expect: Expectation, menu: Menu) -> lis
     return problems
 
 
-def run_conversation(
+async def run_conversation(
     conversation: Conversation, menu: Menu, understander: Understander
 ) -> ConversationResult:
     session = TextSession.start(menu, understander, conversation.daypart)
     transcript: list[tuple[str, str]] = []
     reply = ""
     for text in conversation.turns:
-        turn = session.say(text)
+        turn = await session.say(text)
         reply = turn.reply
         transcript.append((text, reply))
     problems = check(session.order, reply, conversation.expect, menu)
@@ -150,7 +150,7 @@ def run_conversation(
     )
 
 
-def run_script(
+async def run_script(
     script: ScriptFile,
     menu: Menu,
     understander: Understander,
@@ -158,7 +158,7 @@ def run_script(
 ) -> list[ConversationResult]:
     results: list[ConversationResult] = []
     for conversation in script.conversations:
-        result = run_conversation(conversation, menu, understander)
+        result = await run_conversation(conversation, menu, understander)
         results.append(result)
         if on_result is not None:
             on_result(result)

@@ -30,7 +30,7 @@ class Turn:
 
 @dataclass(slots=True)
 class TextSession:
-    """One conversation over text. ``TextSession(menu, RuleMatcher(menu)).say("a coke")``."""
+    """One conversation over text. ``await TextSession(menu, RuleMatcher(menu)).say("a coke")``."""
 
     menu: Menu
     understander: Understander
@@ -44,14 +44,14 @@ class TextSession:
     def greeting(self) -> str:
         return self.menu.greeting
 
-    def say(self, text: str) -> Turn:
+    async def say(self, text: str) -> Turn:
         """Process one customer utterance and return the turn (reply included)."""
-        return self.commit(self.plan(text))
+        return self.commit(await self.plan(text))
 
-    def plan(self, text: str) -> Turn:
+    async def plan(self, text: str) -> Turn:
         """The turn ``text`` would make, without changing the session (see :meth:`commit`)."""
         t0 = time.perf_counter()
-        understanding = self.understander.understand(text, self.order)
+        understanding = await self.understander.understand_async(text, self.order)
         t1 = time.perf_counter()
         return self.outcome(text, understanding, (t1 - t0) * 1000)
 

@@ -52,6 +52,7 @@ from orderline.audio.turns import (
     TurnEvent,
 )
 from orderline.audio.vad import Vad, Windower
+from orderline.dialog.blocking import run_blocking
 from orderline.dialog.hearing import expected_answers, menu_vocabulary, sounds_complete
 from orderline.dialog.session import TextSession, Turn
 from orderline.menu.schema import Menu
@@ -474,7 +475,7 @@ class VoiceSession:
         if not any(c.isalnum() for c in text) or transcript.confidence < self.min_confidence:
             return self._not_heard(text, 0.0), False
         t0 = time.perf_counter()
-        understanding = self.text.understander.understand(text, self.text.order)
+        understanding = run_blocking(self.text.understander.understand_async(text, self.text.order))
         nlu_ms = _ms_since(t0)
         if transcript.confidence < self.doubt_confidence and not understanding.coverage.complete:
             return self._not_heard(text, nlu_ms), False

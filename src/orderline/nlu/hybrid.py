@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 
-from orderline.core.aio import LoopThread
 from orderline.core.commands import AddItem, CannotHandle, Command, ModifierSpec, ModifyLine, SetSize
 from orderline.core.provenance import Provenance, Source
 from orderline.core.text import normalize
@@ -46,14 +45,7 @@ class HybridUnderstander:
         self.rules = rules or RuleMatcher(menu)
         self.chain = chain
         self.stats = HybridStats()
-        self._loop: LoopThread | None = None
         self.name = "hybrid"
-
-    def understand(self, text: str, order: Order) -> Understanding:
-        """Synchronous entry (dialog sessions, CLI): runs :meth:`understand_async` on a private loop."""
-        if self._loop is None:
-            self._loop = LoopThread("orderline-slm")
-        return self._loop.run(self.understand_async(text, order))
 
     async def understand_async(self, text: str, order: Order) -> Understanding:
         tier1 = self.rules.understand(text, order)
@@ -94,12 +86,9 @@ class HybridUnderstander:
             commands = [CannotHandle(reason=reason, text=text)]
         return Understanding(text=text, commands=tuple(commands), coverage=tier1.coverage, calls=tuple(calls))
 
-    def fill(self, item: Item, say: str) -> ChainAnswer:
+    async def fill(self, item: Item, say: str) -> ChainAnswer:
         """The modifier call point on its own: what the chain makes of ``say`` for a new ``item``."""
-        if self._loop is None:
-            self._loop = LoopThread("orderline-slm")
-        point = CallPoint(CallKind.MODIFIERS, say, "direct", item=item)
-        return self._loop.run(self._ask(point))
+        return await self._ask(CallPoint(CallKind.MODIFIERS, say, "direct", item=item))
 
     async def _ask(self, point: CallPoint) -> ChainAnswer:
         if point.kind is CallKind.MODIFIERS and point.item is not None:
@@ -118,10 +107,9 @@ class HybridUnderstander:
         )
         return replace(answer, ops=ground(answer.ops, self.menu, items, point.say))
 
-    def close(self) -> None:
-        if self._loop is not None:
-            self._loop.close()
-            self._loop = None
+    async def aclose(self) -> None:
+        """The chain's backends belong to whoever built them (the engine); nothing of ours to release."""
+        return
 
 
 def _trouble(understanding: Understanding) -> set[str]:

@@ -57,6 +57,13 @@ class RuleMatcher:
         self.builder = FrameBuilder(menu)
         self._combo_of = {i.main: i.id for i in menu.items if i.is_combo and i.main is not None}
 
+    async def understand_async(self, text: str, order: Order) -> Understanding:
+        """:class:`~orderline.nlu.base.Understander`: tier 1 answers at once."""
+        return self.understand(text, order)
+
+    async def aclose(self) -> None:
+        return None
+
     def understand(self, text: str, order: Order) -> Understanding:
         """Commands for one utterance, given the order so far (read-only)."""
         started = time.perf_counter()

@@ -42,15 +42,30 @@ class VllmBackend:
         self.backoff_s = backoff_s
         self.breaker = breaker or CircuitBreaker()
         self._rng = rng or random.Random()
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.AsyncClient(base_url=self.base_url, headers=headers)
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        """The connection pool of the running event loop (a pool cannot move between loops; a command-line
+        tool that calls ``asyncio.run`` per conversation gets one per run)."""
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            for old in [lp for lp in self._clients if lp.is_closed()]:
+                del self._clients[old]
+            client = httpx.AsyncClient(base_url=self.base_url, headers=self._headers)
+            self._clients[loop] = client
+        return client
 
     @property
     def name(self) -> str:
         return f"vllm:{self.model}"
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
 
     def payload(self, request: SlmRequest) -> dict[str, Any]:
         return {

@@ -1,0 +1,214 @@
+"""Conversations as a service: start, take a turn, read - with the record saved after every turn.
+
+Used by the HTTP text API today and by the voice transports (lane, phone) the same way: whatever the
+channel, a turn is ``load record -> apply the store's 86 list -> understand -> transition -> reply ->
+submit (exactly once) -> save``. A submitted order reaches the store's stream *before* the record is saved,
+so a worker that dies in between leaves a record still in readback; replaying that turn submits again,
+and the stream's idempotency key (the order id) adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import structlog
+
+from orderline.core.events import OrderSubmitted
+from orderline.dialog.record import Channel, ConversationRecord, StageTimings, TurnRecord, utc_now
+from orderline.dialog.session import TextSession
+from orderline.engine.engine import Engine
+from orderline.engine.metrics import Metrics
+from orderline.order.machine import new_order
+from orderline.order.revalidate import revalidate
+from orderline.order.ticket import ticket
+from orderline.storage.base import Storage, SubmitResult, SubmittedOrder
+
+log = structlog.get_logger("orderline.conversations")
+
+
+class SessionNotFoundError(LookupError):
+    """No live record for that session id (never existed, expired, or belongs to another store)."""
+
+
+class WorkerFullError(RuntimeError):
+    """This worker already holds its maximum of live sessions; try again shortly (or another worker)."""
+
+    retry_after_s = 5
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    record: ConversationRecord
+    turn: TurnRecord
+    replayed: bool = False  # the same idempotency key was seen: the stored turn is returned, nothing re-run
+    submitted: SubmitResult | None = None
+
+
+@dataclass
+class LiveSessions:
+    """Sessions this worker is serving: admission control counts them (idle ones age out)."""
+
+    limit: int
+    idle_s: float
+    _seen: dict[str, float] = field(default_factory=dict)
+
+    def _expire(self, now: float) -> None:
+        for sid in [s for s, t in self._seen.items() if now - t > self.idle_s]:
+            del self._seen[sid]
+
+    def admit(self, session_id: str) -> None:
+        """Raises:
+        WorkerFullError: a new session while the worker is full.
+        """
+        now = time.monotonic()
+        self._expire(now)
+        if session_id not in self._seen and len(self._seen) >= self.limit:
+            raise WorkerFullError(f"this worker holds {self.limit} live sessions")
+        self._seen[session_id] = now
+
+    def touch(self, session_id: str) -> None:
+        """A turn on an existing session: never refused (a live session is never dropped)."""
+        self._seen[session_id] = time.monotonic()
+
+    def end(self, session_id: str) -> None:
+        self._seen.pop(session_id, None)
+
+    def __len__(self) -> int:
+        self._expire(time.monotonic())
+        return len(self._seen)
+
+
+class Conversations:
+    """The conversation service over one engine and one storage."""
+
+    def __init__(self, engine: Engine, storage: Storage, metrics: Metrics) -> None:
+        self.engine = engine
+        self.storage = storage
+        self.metrics = metrics
+        s = engine.settings
+        self.live = LiveSessions(limit=s.max_live_sessions, idle_s=s.session_idle_s)
+
+    async def start(
+        self, store_id: str, channel: Channel = Channel.TEXT, daypart: str | None = None
+    ) -> ConversationRecord:
+        """A new conversation (saved at once), with the greeting still to be said.
+
+        Raises:
+            UnknownStoreError: no such store.
+            WorkerFullError: this worker is full.
+        """
+        sm = self.engine.store_menu(store_id)
+        session_id = uuid.uuid4().hex
+        try:
+            self.live.admit(session_id)
+        except WorkerFullError:
+            self.metrics.shed.inc()
+            raise
+        self.metrics.live_sessions.set(len(self.live))
+        order = new_order(uuid.uuid4().hex, daypart or self.engine.daypart(store_id))
+        record = ConversationRecord(
+            session_id=session_id,
+            store=store_id,
+            channel=channel,
+            menu_id=sm.menu.id,
+            menu_fingerprint=sm.fingerprint,
+            order=order,
+        )
+        saved = await self.storage.save_record(record, self.engine.settings.session_ttl_s)
+        log.info("session_started", store=store_id, session=session_id, channel=channel.value)
+        return saved
+
+    async def get(self, session_id: str, store_id: str | None = None) -> ConversationRecord:
+        record = await self.storage.load_record(session_id)
+        if record is None or (store_id is not None and record.store != store_id):
+            raise SessionNotFoundError(session_id)
+        return record
+
+    async def turn(
+        self, session_id: str, text: str, *, store_id: str | None = None, idempotency_key: str | None = None
+    ) -> TurnOutcome:
+        """One customer utterance.
+
+        Raises:
+            SessionNotFoundError: unknown or expired session, or one of another store.
+            StaleRecordError: a concurrent turn on the same session saved first.
+            StorageError: Redis is unreachable.
+        """
+        started = time.perf_counter()
+        record = await self.get(session_id, store_id)
+        last = record.last_turn
+        if idempotency_key is not None and last is not None and last.idempotency_key == idempotency_key:
+            return TurnOutcome(record, last, replayed=True)
+        structlog.contextvars.bind_contextvars(
+            store=record.store, session=session_id, turn=record.turn_count + 1
+        )
+        try:
+            return await self._turn(record, text, idempotency_key, started)
+        finally:
+            structlog.contextvars.unbind_contextvars("store", "session", "turn")
+
+    async def _turn(
+        self, record: ConversationRecord, text: str, idempotency_key: str | None, started: float
+    ) -> TurnOutcome:
+        self.live.touch(record.session_id)
+        sm = self.engine.store_menu(record.store)
+        menu = self.engine.live_menu(record.store, await self.storage.unavailable(record.store))
+        order = record.order
+        notices: tuple[str, ...] = ()
+        if record.menu_fingerprint != sm.fingerprint:
+            order, notices = revalidate(order, menu)
+            log.info("menu_changed_on_resume", was=record.menu_fingerprint, now=sm.fingerprint, notes=notices)
+        session = TextSession(menu=menu, understander=sm.understander, order=order)
+        turn = session.commit(await session.plan(text))
+        submitted: SubmitResult | None = None
+        if any(isinstance(e, OrderSubmitted) for e in turn.events):
+            submitted = await self.storage.submit(
+                SubmittedOrder(
+                    entry_id="",
+                    order_id=turn.order.id,
+                    session_id=record.session_id,
+                    store=record.store,
+                    channel=record.channel,
+                    submitted_at=utc_now(),
+                    ticket=ticket(turn.order, menu),
+                )
+            )
+            if submitted.duplicate:
+                self.metrics.duplicates.inc()
+            log.info(
+                "order_submitted",
+                order=turn.order.id,
+                entry=submitted.entry_id,
+                duplicate=submitted.duplicate,
+            )
+        reply = " ".join((*(note[0].upper() + note[1:] + "." for note in notices), turn.reply))
+        entry = TurnRecord(
+            n=record.turn_count + 1,
+            at=utc_now(),
+            text=text,
+            reply=reply,
+            state=turn.order.state,
+            commands=turn.understanding.commands,
+            events=turn.events,
+            slm_calls=turn.understanding.calls,
+            timings=StageTimings.of(turn, (time.perf_counter() - started) * 1000),
+            notices=notices,
+            idempotency_key=idempotency_key,
+        )
+        new = record.with_turn(entry, turn.order, self.engine.settings.turn_log_size, sm.fingerprint)
+        saved = await self.storage.save_record(new, self.engine.settings.session_ttl_s)
+        if turn.order.is_closed:
+            self.live.end(record.session_id)
+        self.metrics.live_sessions.set(len(self.live))
+        self.metrics.observe_turn(
+            record.store, record.channel.value, entry.timings, entry.events, entry.slm_calls
+        )
+        self.engine.slm.record(entry.slm_calls)
+        await self.storage.publish(
+            record.store,
+            {"type": "turn", "session": record.session_id, "turn": entry.n, "state": entry.state.value},
+        )
+        log.info("turn", state=entry.state.value, ms=entry.timings.total_ms, slm_calls=len(entry.slm_calls))
+        return TurnOutcome(saved, entry, submitted=submitted)

@@ -1,0 +1,1 @@
+"""Sessions, order streams, availability and API keys (Protocols in ``base``; Redis in ``redis``)."""
