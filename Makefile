@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MENU   ?= menus/burger.yaml
 
-.PHONY: run test install lint typecheck layers unit bench clean
+.PHONY: run chat test install lint typecheck layers unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: the main job — today the text-ordering REPL on the burger menu (MENU=menus/pizza.yaml to switch)
+## run: the main job — the HTTP server with embedded Redis, bundled models and the three demo stores.
+## It prints the base URL, demo API keys and a curl line that places an order. Ctrl-C stops it.
 run: install
+	ORDERLINE_LOG_FORMAT=$${ORDERLINE_LOG_FORMAT:-console} $(BIN)/orderline serve --demo
+
+## chat: the text-ordering REPL on one menu (MENU=menus/pizza.yaml to switch)
+chat: install
 	$(BIN)/orderline chat --menu $(MENU)
 
 ## test: lint, format check, mypy --strict, import-linter layer contracts, then the test suite

@@ -87,3 +87,47 @@ def test_bench_turns_prints_percentiles_and_writes_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "p99" in result.output
     assert json.loads(report.read_text())["turns"] == 200
+
+
+def test_bench_pizza_hybrid_exits_cleanly(tmp_path: Path) -> None:
+    """The hybrid loads the real SLM and asks it; the process then exits 0 (it used to abort with 134)."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "few.jsonl"
+    rows = [
+        {"src": "a large pizza with pepperoni", "exr": None},
+        {"src": "a large pizza and can you nix the onions", "exr": None},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orderline.cli.app",
+            "bench",
+            "pizza",
+            "--nlu",
+            "hybrid",
+            "--data",
+            str(data),
+            "--out",
+            str(tmp_path / "p.jsonl"),
+            "--report",
+            str(tmp_path / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len((tmp_path / "p.jsonl").read_text().splitlines()) == 2
+    assert json.loads((tmp_path / "r.json").read_text())["cpu"]["cpu_model"]
+
+
+def test_serve_and_keys_have_help() -> None:
+    for args in (["serve", "--help"], ["keys", "create", "--help"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    assert "REDIS_URL" in runner.invoke(app, ["serve", "--help"]).output

@@ -106,6 +106,9 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            # FastAPI's wording for a body it could not decode at all (e.g. bytes that are not UTF-8)
+            return error_response(400, "invalid_body", "the body must be JSON text in UTF-8")
         code = _STATUS_CODES.get(exc.status_code, "error")
         return error_response(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
 
@@ -116,6 +119,7 @@ def install_handlers(app: FastAPI) -> None:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The body could not be decoded (not UTF-8 JSON)."},
     401: {"model": ErrorBody, "description": "Missing or invalid API key."},
     403: {"model": ErrorBody, "description": "The key's role or store does not allow this."},
     413: {"model": ErrorBody, "description": "Request body too large."},

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import shlex
+import signal
 from typing import Annotated
 
 import typer
@@ -105,6 +106,9 @@ def serve(
             print(_banner(f"http://{settings.host}:{settings.port}", keys), flush=True)
 
     app = create_app(settings, on_ready=ready)
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler it found:
+    # a no-op one here, so a clean shutdown ends the process with status 0.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.run(
         app,
         host=settings.host,
