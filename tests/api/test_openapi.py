@@ -63,6 +63,7 @@ def test_schemathesis_finds_no_server_errors_or_schema_violations(tmp_path: Path
             capture_output=True,
             text=True,
             timeout=600,
+            cwd=tmp_path,  # its example cache stays out of the checkout
         )
     finally:
         running.stop()
