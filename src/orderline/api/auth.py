@@ -8,6 +8,7 @@ workers through Redis), and the role and store compared with what the route need
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -50,11 +51,19 @@ async def authenticate(
     """The caller, or 401 (no key, malformed, unknown, wrong secret) / 429 (rate limit)."""
     if credentials is None:
         raise ApiError(401, "missing_key", "send an API key: Authorization: Bearer <key>", _UNAUTHORIZED)
-    parts = split_key(credentials.credentials)
+    return await verify_key(request.app.state.services, credentials.credentials)
+
+
+async def verify_key(services: Any, token: str) -> Principal:
+    """Check a key (HTTP header, websocket header or hello message alike).
+
+    Raises:
+        ApiError: 401 for a malformed, unknown or wrong key; 429 past the key's rate limit.
+    """
+    parts = split_key(token)
     if parts is None:
         raise ApiError(401, "invalid_key", "that is not an Orderline API key", _UNAUTHORIZED)
     key_id, secret = parts
-    services = request.app.state.services
     storage: Storage = services.storage
     entry = await storage.get_key(key_id) or services.config_keys.get(key_id)
     if entry is None or not matches(entry, secret):

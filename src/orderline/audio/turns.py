@@ -374,6 +374,11 @@ class BargeInDetector:
         if self._burst is not None:  # the customer is already talking: judge the burst afresh
             self._burst.fired = self._burst.confirmed = False
 
+    def extend_playback(self, total_ms: int) -> None:
+        """More reply audio was queued behind what is playing (sentences synthesized one by one)."""
+        if self._playback is not None:
+            self._playback.total_ms = max(self._playback.total_ms, total_ms)
+
     def played(self, ms: int) -> None:
         """Report the true playback position (e.g. from the audio sink)."""
         if self._playback is not None:

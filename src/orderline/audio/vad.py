@@ -80,6 +80,17 @@ class SileroVad:
         self.path = path
         self.reset()
 
+    def sibling(self) -> SileroVad:
+        """A detector with its own recurrent state over this one's ONNX session (cheap: one per stream).
+
+        ``InferenceSession.run`` is thread-safe, so many streams can share one loaded model.
+        """
+        twin = object.__new__(SileroVad)
+        twin._session = self._session
+        twin.path = self.path
+        twin.reset()
+        return twin
+
     def reset(self) -> None:
         """Zero the recurrent state and the context."""
         self._h = np.zeros((1, 1, 128), dtype=np.float32)

@@ -35,10 +35,28 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class StageTimings(BaseModel):
-    """Milliseconds spent per stage of one turn (voice stages are zero for text turns)."""
+class VoiceTimings(BaseModel):
+    """The audio stages of a spoken turn, in milliseconds (wall clock on the server)."""
 
     model_config = ConfigDict(frozen=True)
+
+    endpoint_ms: float = Field(
+        0.0, description="Silence waited after the end of speech before the turn ended."
+    )
+    asr_ms: float = 0.0
+    rescore_ms: float = 0.0
+    tts_first_ms: float = Field(0.0, description="Until the first reply sentence was synthesized.")
+    first_audio_ms: float = Field(
+        0.0, description="End of speech to the first reply audio sent (server side)."
+    )
+    prepared: bool = Field(False, description="The turn was prepared during the customer's pause.")
+
+    def as_fields(self) -> dict[str, float | bool]:
+        return self.model_dump()
+
+
+class StageTimings(VoiceTimings):
+    """Milliseconds spent per stage of one turn (the voice stages are zero for text turns)."""
 
     nlu_ms: float = 0.0
     order_ms: float = 0.0
@@ -71,6 +89,9 @@ class TurnRecord(BaseModel):
     slm_calls: tuple[SlmCall, ...] = ()
     timings: StageTimings = StageTimings()
     notices: tuple[str, ...] = Field((), description="Said before the reply (e.g. the menu changed).")
+    said: tuple[str, ...] | None = Field(
+        None, description="Spoken turns: the reply sentences the customer heard (None: all, or a text turn)."
+    )
     idempotency_key: str | None = None
 
     @property

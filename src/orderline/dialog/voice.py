@@ -28,6 +28,7 @@ reply audio.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -217,7 +218,7 @@ class VoiceSession:
         self.barge_in = BargeInDetector(vad, barge_in)
         self._windower = Windower(vad.window_samples)
         self._backchannels: set[int] = set()
-        self._pending: _Prepared | None = None
+        self._pending: Prepared | None = None
         self.history: list[VoiceTurn] = []
 
     @classmethod
@@ -284,12 +285,12 @@ class VoiceSession:
         return chunks
 
     def _speak(self, reply: str) -> Iterable[AudioChunk]:
-        for chunk in self._render(reply):
+        for chunk in self.render(reply):
             if self.on_audio is not None:
                 self.on_audio(chunk)
             yield chunk
 
-    def _render(self, reply: str) -> Iterator[AudioChunk]:
+    def render(self, reply: str) -> Iterator[AudioChunk]:
         """Reply chunks at ``out_rate``, synthesized one sentence at a time (not sent anywhere)."""
         for chunk in self.synthesizer.synthesize(reply):
             if chunk.rate != self.out_rate:
@@ -360,7 +361,7 @@ class VoiceSession:
         """Prepare the turn during the pause (not while a reply plays: that may be a backchannel)."""
         if self.barge_in.playing:
             return
-        prepared = self._prepare(event.audio)
+        prepared = self.prepare(event.audio)
         prepared.end_ms = event.end_ms
         prepared.lead_ms = float(event.detected_ms - event.end_ms)
         self._pending = prepared
@@ -389,10 +390,13 @@ class VoiceSession:
             raise ValueError(f"expected mono audio (1-D), got shape {samples.shape}")
         if endpoint_ms is None:
             endpoint_ms = float(self.endpoint.required_silence_ms(samples.size * 1000 // SAMPLE_RATE))
-        return self._commit(self._prepare(samples, speak=speak), endpoint_ms, heard)
+        return self._commit(self.prepare(samples, speak=speak), endpoint_ms, heard)
 
-    def _prepare(self, audio: Float32Array, *, speak: bool = True) -> _Prepared:
-        """Everything a turn needs up to its first reply audio, without changing the session."""
+    def prepare(self, audio: Float32Array, *, speak: bool = True) -> Prepared:
+        """Everything a turn needs up to its first reply audio, without changing the session.
+
+        Blocking (ASR, understanding, the first TTS chunk): the live runner calls it in a worker thread.
+        """
         started = time.perf_counter()
         base = self.order
         transcript = self.transcriber.transcribe(audio, hotwords=self.hotwords())
@@ -406,13 +410,13 @@ class VoiceSession:
         tts_first = 0.0
         if speak:
             t_tts = time.perf_counter()
-            rest = self._render(turn.reply)
+            rest = self.render(turn.reply)
             first = next(rest, None)
             tts_first = _ms_since(t_tts)
         timings = {"asr": asr_ms, "rescore": rescore_ms, **turn.timings_ms, "tts_first": tts_first}
-        return _Prepared(transcript, rank, turn, intelligible, base, first, rest, timings, _ms_since(started))
+        return Prepared(transcript, rank, turn, intelligible, base, first, rest, timings, _ms_since(started))
 
-    def _commit(self, prepared: _Prepared, endpoint_ms: float, heard: TurnEnded | None) -> VoiceTurn:
+    def _commit(self, prepared: Prepared, endpoint_ms: float, heard: TurnEnded | None) -> VoiceTurn:
         """Make a prepared turn happen: the order changes, the reply goes out, timings are recorded.
 
         ``first_audio`` is end of speech to the first reply audio: the sum of the stages, or for a turn
@@ -424,7 +428,8 @@ class VoiceSession:
         started = time.perf_counter()
         chunks: list[AudioChunk] = []
         if prepared.first is not None:
-            for chunk in (prepared.first, *prepared.rest):
+            # chain, not a tuple: each later sentence is synthesized after the one before has gone out
+            for chunk in itertools.chain((prepared.first,), prepared.rest):
                 if self.on_audio is not None:
                     self.on_audio(chunk)
                 chunks.append(chunk)
@@ -494,8 +499,9 @@ class VoiceSession:
 
 
 @dataclass(slots=True, eq=False)
-class _Prepared:
-    """A turn computed but not yet committed (see ``VoiceSession._prepare``)."""
+class Prepared:
+    """A turn computed but not yet committed (see :meth:`VoiceSession.prepare`); ``rest`` synthesizes the
+    remaining sentences lazily, one per ``next``."""
 
     transcript: Transcript
     rank: int

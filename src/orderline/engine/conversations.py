@@ -15,15 +15,27 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from orderline.core.commands import Command
 from orderline.core.events import OrderSubmitted
-from orderline.dialog.record import Channel, ConversationRecord, StageTimings, TurnRecord, utc_now
-from orderline.dialog.session import TextSession
+from orderline.dialog.record import (
+    Channel,
+    ConversationRecord,
+    StageTimings,
+    TurnRecord,
+    VoiceTimings,
+    utc_now,
+)
+from orderline.dialog.session import TextSession, Turn
 from orderline.engine.engine import Engine
 from orderline.engine.metrics import Metrics
+from orderline.menu.schema import Menu
+from orderline.nlu.base import Understander
+from orderline.nlu.coverage import Coverage, Understanding
 from orderline.order.machine import new_order
 from orderline.order.revalidate import revalidate
+from orderline.order.state import Order
 from orderline.order.ticket import ticket
-from orderline.storage.base import Storage, SubmitResult, SubmittedOrder
+from orderline.storage.base import StaleRecordError, Storage, SubmitResult, SubmittedOrder
 
 log = structlog.get_logger("orderline.conversations")
 
@@ -36,6 +48,21 @@ class WorkerFullError(RuntimeError):
     """This worker already holds its maximum of live sessions; try again shortly (or another worker)."""
 
     retry_after_s = 5
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What one turn runs against (see :meth:`Conversations.context`)."""
+
+    menu: Menu
+    order: Order
+    notices: tuple[str, ...]
+    understander: Understander
+    fingerprint: str
+
+    def session(self) -> TextSession:
+        """A text session on this context: plan a turn with it, then hand the turn to ``commit``."""
+        return TextSession(menu=self.menu, understander=self.understander, order=self.order)
 
 
 @dataclass(frozen=True)
@@ -129,7 +156,7 @@ class Conversations:
     async def turn(
         self, session_id: str, text: str, *, store_id: str | None = None, idempotency_key: str | None = None
     ) -> TurnOutcome:
-        """One customer utterance.
+        """One typed customer utterance: understand, transition, reply, submit (once), save.
 
         Raises:
             SessionNotFoundError: unknown or expired session, or one of another store.
@@ -141,18 +168,13 @@ class Conversations:
         last = record.last_turn
         if idempotency_key is not None and last is not None and last.idempotency_key == idempotency_key:
             return TurnOutcome(record, last, replayed=True)
-        structlog.contextvars.bind_contextvars(
-            store=record.store, session=session_id, turn=record.turn_count + 1
-        )
-        try:
-            return await self._turn(record, text, idempotency_key, started)
-        finally:
-            structlog.contextvars.unbind_contextvars("store", "session", "turn")
+        ctx = await self.context(record)
+        planned = await ctx.session().plan(text)
+        return await self.commit(record, ctx, planned, idempotency_key=idempotency_key, started=started)
 
-    async def _turn(
-        self, record: ConversationRecord, text: str, idempotency_key: str | None, started: float
-    ) -> TurnOutcome:
-        self.live.touch(record.session_id)
+    async def context(self, record: ConversationRecord) -> TurnContext:
+        """What the next turn runs against: the store's menu with today's 86 list, and the order (re-checked
+        when the menu was edited since the record was written)."""
         sm = self.engine.store_menu(record.store)
         menu = self.engine.live_menu(record.store, await self.storage.unavailable(record.store))
         order = record.order
@@ -160,8 +182,46 @@ class Conversations:
         if record.menu_fingerprint != sm.fingerprint:
             order, notices = revalidate(order, menu)
             log.info("menu_changed_on_resume", was=record.menu_fingerprint, now=sm.fingerprint, notes=notices)
-        session = TextSession(menu=menu, understander=sm.understander, order=order)
-        turn = session.commit(await session.plan(text))
+        return TurnContext(
+            menu=menu, order=order, notices=notices, understander=sm.understander, fingerprint=sm.fingerprint
+        )
+
+    async def commit(
+        self,
+        record: ConversationRecord,
+        ctx: TurnContext,
+        planned: Turn,
+        *,
+        idempotency_key: str | None = None,
+        started: float | None = None,
+        voice: VoiceTimings | None = None,
+    ) -> TurnOutcome:
+        """Make a planned turn happen: submit a confirmed order (exactly once), then save the record.
+
+        Raises:
+            StaleRecordError: the record changed since it was read.
+            StorageError: Redis is unreachable.
+        """
+        structlog.contextvars.bind_contextvars(
+            store=record.store, session=record.session_id, turn=record.turn_count + 1
+        )
+        try:
+            return await self._commit(
+                record, ctx, planned, idempotency_key, started or time.perf_counter(), voice
+            )
+        finally:
+            structlog.contextvars.unbind_contextvars("store", "session", "turn")
+
+    async def _commit(
+        self,
+        record: ConversationRecord,
+        ctx: TurnContext,
+        turn: Turn,
+        idempotency_key: str | None,
+        started: float,
+        voice: VoiceTimings | None,
+    ) -> TurnOutcome:
+        self.live.touch(record.session_id)
         submitted: SubmitResult | None = None
         if any(isinstance(e, OrderSubmitted) for e in turn.events):
             submitted = await self.storage.submit(
@@ -172,7 +232,7 @@ class Conversations:
                     store=record.store,
                     channel=record.channel,
                     submitted_at=utc_now(),
-                    ticket=ticket(turn.order, menu),
+                    ticket=ticket(turn.order, ctx.menu),
                 )
             )
             if submitted.duplicate:
@@ -183,21 +243,25 @@ class Conversations:
                 entry=submitted.entry_id,
                 duplicate=submitted.duplicate,
             )
+        notices = ctx.notices
         reply = " ".join((*(note[0].upper() + note[1:] + "." for note in notices), turn.reply))
+        timings = StageTimings.of(turn, (time.perf_counter() - started) * 1000)
+        if voice is not None:
+            timings = timings.model_copy(update=voice.as_fields())
         entry = TurnRecord(
             n=record.turn_count + 1,
             at=utc_now(),
-            text=text,
+            text=turn.text,
             reply=reply,
             state=turn.order.state,
             commands=turn.understanding.commands,
             events=turn.events,
             slm_calls=turn.understanding.calls,
-            timings=StageTimings.of(turn, (time.perf_counter() - started) * 1000),
+            timings=timings,
             notices=notices,
             idempotency_key=idempotency_key,
         )
-        new = record.with_turn(entry, turn.order, self.engine.settings.turn_log_size, sm.fingerprint)
+        new = record.with_turn(entry, turn.order, self.engine.settings.turn_log_size, ctx.fingerprint)
         saved = await self.storage.save_record(new, self.engine.settings.session_ttl_s)
         if turn.order.is_closed:
             self.live.end(record.session_id)
@@ -212,3 +276,28 @@ class Conversations:
         )
         log.info("turn", state=entry.state.value, ms=entry.timings.total_ms, slm_calls=len(entry.slm_calls))
         return TurnOutcome(saved, entry, submitted=submitted)
+
+    async def apply(
+        self, record: ConversationRecord, commands: tuple[Command, ...], text: str
+    ) -> TurnOutcome:
+        """A turn that did not come from words (a keypad press, the crew): ``commands`` as given."""
+        ctx = await self.context(record)
+        understanding = Understanding(text=text, commands=commands, coverage=Coverage())
+        return await self.commit(record, ctx, ctx.session().outcome(text, understanding, 0.0))
+
+    async def note_heard(
+        self, session_id: str, turn_n: int, said: tuple[str, ...]
+    ) -> ConversationRecord | None:
+        """Keep in the turn log only the reply sentences the customer heard (a barge-in cut the rest)."""
+        for _ in range(3):
+            record = await self.storage.load_record(session_id)
+            if record is None:
+                return None
+            turns = tuple(t.model_copy(update={"said": said}) if t.n == turn_n else t for t in record.turns)
+            try:
+                return await self.storage.save_record(
+                    record.model_copy(update={"turns": turns}), self.engine.settings.session_ttl_s
+                )
+            except StaleRecordError:
+                continue
+        return None

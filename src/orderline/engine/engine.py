@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +32,7 @@ from orderline.nlu.matcher import RuleMatcher
 
 if TYPE_CHECKING:
     from orderline.asr.base import Transcriber
-    from orderline.audio.vad import Vad
+    from orderline.audio.vad import SileroVad, Vad
     from orderline.tts.piper import PiperSynthesizer
 
 log = structlog.get_logger("orderline.engine")
@@ -72,9 +73,15 @@ class Engine:
         self.backends = backends
         self.slm = SlmMonitor(budget_ms=settings.slm_step_timeout_s * 1000, enabled=backends is not None)
         self._live: dict[tuple[str, frozenset[str]], Menu] = {}
+        self._vocabulary: dict[Path, tuple[str, ...]] = {}
         self._voice_lock = threading.Lock()
         self._transcriber: Transcriber | None = None
         self._synthesizer: PiperSynthesizer | None = None
+        self._vad: SileroVad | None = None
+        self.pool = ThreadPoolExecutor(
+            max_workers=settings.model_workers, thread_name_prefix="orderline-model"
+        )
+        """Where ASR, TTS and SLM work runs, so an event loop never blocks on a model (bounded)."""
 
     @classmethod
     def build(cls, settings: Settings, *, nlu: str | None = None) -> Engine:
@@ -135,6 +142,15 @@ class Engine:
             self._live[key] = menu.with_availability(set(unavailable))
         return self._live[key]
 
+    def vocabulary(self, store_id: str) -> tuple[str, ...]:
+        """ASR biasing phrases of the store's menu (computed once per menu)."""
+        sm = self.store_menu(store_id)
+        if sm.path not in self._vocabulary:
+            from orderline.dialog.hearing import menu_vocabulary
+
+            self._vocabulary[sm.path] = menu_vocabulary(sm.menu)
+        return self._vocabulary[sm.path]
+
     def daypart(self, store_id: str) -> str | None:
         from orderline.menu.dayparts import daypart_at
 
@@ -183,11 +199,19 @@ class Engine:
                 self._synthesizer = PiperSynthesizer(output_rate=SAMPLE_RATE)
             return self._synthesizer
 
-    def vad_factory(self) -> Callable[[], Vad]:
-        from orderline.audio.vad import SileroVad
+    def new_vad(self) -> Vad:
+        """A Silero VAD for one stream: its own recurrent state over the one ONNX session loaded here."""
+        with self._voice_lock:
+            if self._vad is None:
+                from orderline.audio.vad import SileroVad
 
-        return SileroVad
+                self._vad = SileroVad()
+            return self._vad.sibling()
+
+    def vad_factory(self) -> Callable[[], Vad]:
+        return self.new_vad
 
     async def aclose(self) -> None:
         if self.backends is not None:
             await self.backends.aclose()
+        self.pool.shutdown(wait=True, cancel_futures=True)

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
 
     # -- CPU
     threads: int = Field(2, ge=1, le=256, description="CPU threads for models (torch, CTranslate2, ONNX).")
+    model_workers: int = Field(
+        2, ge=1, le=64, description="Model calls (ASR, TTS, SLM) that may run at once; more wait their turn."
+    )
 
     # -- limits and safety
     max_live_sessions: int = Field(

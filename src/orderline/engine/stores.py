@@ -9,11 +9,16 @@ stores:
     brand_adapter: orderline-smollm2-lora   # the LoRA module name on a vLLM server
     keys:                           # optional: hashed keys kept in configuration (orderline keys create)
       - {id: 1a2b3c4d5e6f, role: manager, sha256: <64 hex>}
+    phone:                          # optional: the store's Twilio line
+      account_sid: AC0123456789abcdef0123456789abcdef
+      auth_token_env: TWILIO_AUTH_TOKEN_BURGER
+      transfer_number: "+15550100"
 ```
 """
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +41,24 @@ class ConfiguredKey(BaseModel):
     label: str = ""
 
 
+class PhoneConfig(BaseModel):
+    """The store's phone line on Twilio: who signs its webhooks and where a call goes to reach the crew."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    account_sid: str = Field(pattern=r"^AC[0-9a-zA-Z]{8,40}$")
+    auth_token_env: str = Field(
+        description="Environment variable holding the Twilio auth token (secrets stay out of this file)."
+    )
+    transfer_number: str = Field(pattern=r"^\+?[0-9]{3,20}$", description="The store's number for the crew.")
+    api_base: str = Field(
+        "https://api.twilio.com", description="Twilio's REST API (tests point it elsewhere)."
+    )
+
+    def auth_token(self) -> str | None:
+        return os.environ.get(self.auth_token_env) or None
+
+
 class StoreConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -45,6 +68,7 @@ class StoreConfig(BaseModel):
     timezone: str = "UTC"
     brand_adapter: str | None = None
     keys: tuple[ConfiguredKey, ...] = ()
+    phone: PhoneConfig | None = None
 
     @field_validator("timezone")
     @classmethod

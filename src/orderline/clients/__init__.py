@@ -1,0 +1,1 @@
+"""Clients that talk to a running server the way a lane or a phone line would, and measure from outside."""
