@@ -28,6 +28,7 @@ from orderline.core.commands import (
     SetSize,
     SlotSpec,
     Undo,
+    Unplaced,
 )
 from orderline.core.events import (
     ChangeRequested,
@@ -102,6 +103,7 @@ COMMANDS: dict[str, Command] = {
     "confirm": Confirm(),
     "cancel": Cancel(),
     "handoff": Handoff(),
+    "unplaced": Unplaced(words="no onions", options=("onions",)),
     "cannot_handle": CannotHandle(),
 }
 
@@ -125,6 +127,7 @@ EXPECTED: dict[str, dict[str, tuple[str, list[str]]]] = {
         "confirm": ("greeting", ["rejected:empty_order"]),
         "cancel": ("cancelled", ["order_cancelled"]),
         "handoff": ("handed_off", ["handed_off"]),
+        "unplaced": ("greeting", ["modifier_unplaced"]),
         "cannot_handle": ("greeting", ["not_understood"]),
     },
     "taking_order": {
@@ -143,6 +146,7 @@ EXPECTED: dict[str, dict[str, tuple[str, list[str]]]] = {
         "confirm": ("upsell", ["upsell_offered"]),  # never submits without a readback
         "cancel": ("cancelled", ["order_cancelled"]),
         "handoff": ("handed_off", ["handed_off"]),
+        "unplaced": ("taking_order", ["modifier_unplaced"]),
         "cannot_handle": ("taking_order", ["not_understood"]),
     },
     "clarifying": {
@@ -155,22 +159,23 @@ EXPECTED: dict[str, dict[str, tuple[str, list[str]]]] = {
         "replace": ("taking_order", ["line_changed"]),
         "undo": ("taking_order", ["undone"]),
         "clear": ("taking_order", ["cleared"]),
-        "done": ("clarifying", [_ASK]),
-        "affirm": ("clarifying", ["rejected:not_applicable", _ASK]),
-        "deny": ("clarifying", ["rejected:not_applicable", _ASK]),
-        "confirm": ("clarifying", [_ASK]),
+        "done": ("clarifying", ["question_repeated", _ASK]),  # once; then the line is left off
+        "affirm": ("clarifying", ["question_repeated", _ASK]),
+        "deny": ("taking_order", ["line_removed"]),  # "no thanks" to the size: no fries
+        "confirm": ("clarifying", ["question_repeated", _ASK]),
         "cancel": ("cancelled", ["order_cancelled"]),
         "handoff": ("handed_off", ["handed_off"]),
+        "unplaced": ("clarifying", ["modifier_unplaced", _ASK]),
         "cannot_handle": ("clarifying", ["not_understood", _ASK]),
     },
-    "upsell": {
-        "add": ("taking_order", ["line_added"]),
+    "upsell": {  # a change that leaves nothing to ask goes straight back to the readback
+        "add": ("readback", ["line_added", "readback_requested"]),
         "remove": ("taking_order", ["line_removed"]),
-        "modify": ("taking_order", ["line_changed"]),
-        "set_quantity": ("taking_order", ["line_changed"]),
+        "modify": ("readback", ["line_changed", "readback_requested"]),
+        "set_quantity": ("readback", ["line_changed", "readback_requested"]),
         "set_size": ("upsell", ["rejected:unknown_size"]),
         "fill_slot": ("upsell", ["rejected:unknown_slot"]),
-        "replace": ("taking_order", ["line_changed"]),
+        "replace": ("readback", ["line_changed", "readback_requested"]),
         "undo": ("taking_order", ["undone"]),
         "clear": ("taking_order", ["cleared"]),
         "done": ("readback", ["readback_requested"]),
@@ -179,16 +184,17 @@ EXPECTED: dict[str, dict[str, tuple[str, list[str]]]] = {
         "confirm": ("readback", ["readback_requested"]),
         "cancel": ("cancelled", ["order_cancelled"]),
         "handoff": ("handed_off", ["handed_off"]),
+        "unplaced": ("upsell", ["modifier_unplaced"]),
         "cannot_handle": ("upsell", ["not_understood"]),
     },
     "readback": {
-        "add": ("taking_order", ["line_added"]),
+        "add": ("readback", ["line_added", "readback_requested"]),
         "remove": ("taking_order", ["line_removed"]),
-        "modify": ("taking_order", ["line_changed"]),
-        "set_quantity": ("taking_order", ["line_changed"]),
+        "modify": ("readback", ["line_changed", "readback_requested"]),
+        "set_quantity": ("readback", ["line_changed", "readback_requested"]),
         "set_size": ("readback", ["rejected:unknown_size"]),
         "fill_slot": ("readback", ["rejected:unknown_slot"]),
-        "replace": ("taking_order", ["line_changed"]),
+        "replace": ("readback", ["line_changed", "readback_requested"]),
         "undo": ("taking_order", ["undone"]),
         "clear": ("taking_order", ["cleared"]),
         "done": ("submitted", ["order_submitted"]),  # "that's it" after the readback
@@ -197,6 +203,7 @@ EXPECTED: dict[str, dict[str, tuple[str, list[str]]]] = {
         "confirm": ("submitted", ["order_submitted"]),
         "cancel": ("cancelled", ["order_cancelled"]),
         "handoff": ("handed_off", ["handed_off"]),
+        "unplaced": ("readback", ["modifier_unplaced"]),
         "cannot_handle": ("readback", ["not_understood"]),
     },
 }
@@ -327,9 +334,32 @@ def test_a_required_group_chosen_up_front_needs_no_question(coffee: Menu, play: 
 
 
 def test_done_while_a_choice_is_missing_asks_again_instead_of_reading_back(burger: Menu, play: Play) -> None:
-    order, events = play(burger, AddItem(item="fries"), Done())
+    order, events = play(burger, AddItem(item="hamburger"), AddItem(item="fries"), Done())
     assert order.state is State.CLARIFYING
-    assert _summary(events) == ["clarification_needed"]
+    assert _summary(events) == ["question_repeated", "clarification_needed"]
+
+
+def test_done_twice_while_a_choice_is_missing_leaves_that_line_off_and_finishes(
+    burger: Menu, play: Play
+) -> None:
+    order, events = play(burger, AddItem(item="hamburger"), AddItem(item="fries"), Done(), Done())
+    assert [line.item for line in order.lines] == ["hamburger"]
+    assert _summary(events) == ["line_removed", "upsell_offered"]
+    assert order.state is State.UPSELL
+
+
+def test_no_thanks_to_a_pending_choice_drops_only_that_line(burger: Menu, play: Play) -> None:
+    order, _ = play(burger, AddItem(item="hamburger"), AddItem(item="fries"), Deny())
+    assert [line.item for line in order.lines] == ["hamburger"]
+    assert order.state is State.TAKING_ORDER
+
+
+def test_an_answer_after_a_repeated_question_starts_the_count_again(burger: Menu, play: Play) -> None:
+    order, _ = play(
+        burger, AddItem(item="fries"), Done(), SetSize(size="small"), AddItem(item="coke"), Done()
+    )
+    assert order.state is State.CLARIFYING  # asked again about the Coke, not dropped at once
+    assert [line.item for line in order.lines] == ["fries", "coke"]
 
 
 def test_only_the_first_missing_choice_is_asked_about(burger: Menu, play: Play) -> None:
@@ -382,9 +412,11 @@ def test_accepting_the_upsell_adds_the_offered_item(burger: Menu, play: Play) ->
 def test_after_an_accepted_upsell_is_completed_done_reads_back_without_offering_again(
     burger: Menu, play: Play
 ) -> None:
-    order, events = play(burger, AddItem(item="hamburger"), Done(), Affirm(), SetSize(size="small"), Done())
-    assert events == (ReadbackRequested(),)
+    order, events = play(burger, AddItem(item="hamburger"), Done(), Affirm(), SetSize(size="small"))
+    assert ReadbackRequested() in events  # the size completes the order: straight to the readback
     assert order.state is State.READBACK
+    order, events = play(burger, Done(), order=order)
+    assert order.state is State.SUBMITTED
 
 
 def test_accepting_an_upsell_that_needs_no_choice_goes_to_the_readback(coffee: Menu, play: Play) -> None:
@@ -405,8 +437,8 @@ def test_declining_the_upsell_goes_to_the_readback(burger: Menu, play: Play) -> 
 def test_the_upsell_is_offered_at_most_once_per_order(burger: Menu, play: Play) -> None:
     order, _ = play(burger, AddItem(item="hamburger"), Done(), Deny(), Deny())
     assert order.state is State.TAKING_ORDER
-    order, events = play(burger, AddItem(item="cheeseburger"), Done(), order=order)
-    assert events == (ReadbackRequested(),)
+    order, events = play(burger, AddItem(item="cheeseburger"), order=order)
+    assert _summary(events) == ["line_added", "readback_requested"]  # no second offer
 
 
 # ================================================================ readback
@@ -424,11 +456,19 @@ def test_denying_the_readback_asks_what_to_change(burger: Menu, play: Play) -> N
     assert order.state is State.TAKING_ORDER
 
 
-def test_a_change_during_the_readback_goes_back_to_taking_the_order(burger: Menu, play: Play) -> None:
-    order, _ = play(burger, *SETUPS["readback"], SetQuantity(quantity=2))
-    assert order.state is State.TAKING_ORDER
-    order, events = play(burger, Done(), order=order)
-    assert events == (ReadbackRequested(),)  # read back again, with the change
+def test_a_change_during_the_readback_reads_the_order_back_again(burger: Menu, play: Play) -> None:
+    order, events = play(burger, *SETUPS["readback"], SetQuantity(quantity=2))
+    assert order.state is State.READBACK
+    assert events[-1] == ReadbackRequested()  # read back again, with the change
+    order, _ = play(burger, Affirm(), order=order)
+    assert order.state is State.SUBMITTED
+
+
+def test_a_change_that_needs_a_choice_during_the_readback_asks_first(burger: Menu, play: Play) -> None:
+    order, _ = play(burger, *SETUPS["readback"], AddItem(item="fries"))
+    assert order.state is State.CLARIFYING
+    order, _ = play(burger, SetSize(size="large"), order=order)
+    assert order.state is State.READBACK
 
 
 def test_an_order_is_never_submitted_without_a_readback(burger: Menu, play: Play) -> None:
@@ -746,15 +786,22 @@ def test_replace_keeps_the_size_when_the_new_item_has_it(burger: Menu, play: Pla
     assert (order.lines[0].item, order.lines[0].size, order.lines[0].quantity) == ("onion_rings", "large", 2)
 
 
-def test_replace_drops_modifiers_that_belonged_to_the_old_item(burger: Menu, play: Play) -> None:
+def test_replace_keeps_the_changes_the_new_item_takes_and_drops_the_rest(burger: Menu, play: Play) -> None:
     order, _ = play(
         burger,
-        AddItem(item="hamburger", modifiers=(_mod("onions", no=True),)),
+        AddItem(item="hamburger", modifiers=(_mod("onions", no=True), _mod("bacon"))),
         ReplaceItem(item="crispy_chicken_sandwich", modifiers=(_mod("pickles", no=True),)),
     )
-    assert order.lines[0].modifiers == (
-        ModifierChoice(group="chicken_toppings", option="pickles", negated=True),
+    assert {(m.option, m.negated) for m in order.lines[0].modifiers} == {("bacon", False), ("pickles", True)}
+
+
+def test_making_a_burger_a_meal_keeps_its_changes(burger: Menu, play: Play) -> None:
+    order, _ = play(
+        burger,
+        AddItem(item="cheeseburger", modifiers=(_mod("onions", no=True),)),
+        ReplaceItem(item="combo_1"),
     )
+    assert [(m.option, m.negated) for m in order.lines[0].modifiers] == [("onions", True)]
 
 
 def test_replacing_a_meal_with_another_keeps_the_size_and_fills_the_default_side(
@@ -862,7 +909,7 @@ def test_no_onions_on_a_burger_is_recorded_as_a_removal(burger: Menu, play: Play
 def test_asking_for_an_included_topping_records_nothing(burger: Menu, play: Play) -> None:
     order, events = play(burger, AddItem(item="hamburger"), ModifyLine(modifiers=(_mod("onions"),)))
     assert order.lines[0].modifiers == ()
-    assert events == ()
+    assert _summary(events) == ["line_changed"]  # nothing to record, but the line is confirmed
 
 
 def test_asking_for_a_removed_topping_back_restores_it(burger: Menu, play: Play) -> None:

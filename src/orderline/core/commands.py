@@ -37,6 +37,8 @@ class ModifierSpec(_Frozen):
     level: Level = Level.REGULAR
     negated: bool = False
     on_side: bool = False
+    count: int = Field(default=1, ge=1)
+    """How many of the option ("two pumps of vanilla", "three sugars")."""
 
 
 class SlotSpec(_Frozen):
@@ -153,6 +155,17 @@ class Handoff(_Command):
     reason: str = "customer asked for a person"
 
 
+class Unplaced(_Command):
+    """Modifier words understanding could not put on a line: the reply asks where they go.
+
+    ``words`` is what the customer said ("no onions"); ``options`` the option ids it may mean.
+    """
+
+    kind: Literal["unplaced"] = "unplaced"
+    words: str
+    options: tuple[str, ...] = ()
+
+
 class CannotHandle(_Command):
     """Understanding could not produce a valid command; the reply asks the customer to rephrase."""
 
@@ -177,6 +190,7 @@ Command = Annotated[
     | Confirm
     | Cancel
     | Handoff
+    | Unplaced
     | CannotHandle,
     Field(discriminator="kind"),
 ]

@@ -101,6 +101,21 @@ class ChangeRequested(_Event):
     kind: Literal["change_requested"] = "change_requested"
 
 
+class QuestionRepeated(_Event):
+    """ "That's all" or "yes" while a required choice is pending: ask again and say the way out."""
+
+    kind: Literal["question_repeated"] = "question_repeated"
+    line: int
+
+
+class ModifierUnplaced(_Event):
+    """Modifier words that no line took; ``lines`` are the lines that could take them."""
+
+    kind: Literal["modifier_unplaced"] = "modifier_unplaced"
+    words: str
+    lines: tuple[int, ...] = ()
+
+
 class NotUnderstood(_Event):
     kind: Literal["not_understood"] = "not_understood"
     text: str = ""
@@ -120,6 +135,8 @@ Event = Annotated[
     | Undone
     | Cleared
     | ChangeRequested
+    | QuestionRepeated
+    | ModifierUnplaced
     | NotUnderstood,
     Field(discriminator="kind"),
 ]

@@ -9,6 +9,7 @@ conversations:
       state: submitted
       lines:
         - {item: number_1, size: large, quantity: 1, modifiers: ["-onions"], slots: {drink: coke}}
+        - {item: latte, size: medium, modifiers: ["+vanilla*2"]}   # two pumps; "+vanilla": any count
       total: 12.34           # optional, with tax
       reply_contains: ["pull forward"]   # optional, the last reply
 ```
@@ -93,6 +94,13 @@ def load_script(path: Path) -> ScriptFile:
         raise ScriptError(f"{path}: {where}: {first['msg']}") from None
 
 
+def _as_expected(code: str, wanted: list[str]) -> str:
+    """ "+vanilla*2" checks against "+vanilla*2"; a script that names no count ("+vanilla") only asks
+    that the option is there, however many of it."""
+    base, star, _count = code.partition("*")
+    return base if star and code not in wanted and base in wanted else code
+
+
 def _line_problems(n: int, want: ExpectedLine, got: OrderLine) -> list[str]:
     problems: list[str] = []
     if got.item != want.item:
@@ -102,7 +110,7 @@ def _line_problems(n: int, want: ExpectedLine, got: OrderLine) -> list[str]:
     if want.size is not None and got.size != want.size:
         problems.append(f"line {n}: size {got.size!r}, expected {want.size!r}")
     if want.modifiers is not None:
-        have = sorted(modifier_code(m) for m in got.modifiers)
+        have = sorted(_as_expected(modifier_code(m), want.modifiers) for m in got.modifiers)
         if have != sorted(want.modifiers):
             problems.append(f"line {n}: modifiers {have}, expected {sorted(want.modifiers)}")
     if want.slots is not None:

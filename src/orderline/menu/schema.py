@@ -62,6 +62,12 @@ class ModifierOption(_Frozen):
     side: bool = Field(default=False, description="may be served on the side")
     available: bool = True
     code: str | None = None
+    max_count: int = Field(
+        default=1, ge=1, le=20, description="how many of it one line may have (pumps, shots, sugars)"
+    )
+    unit: str | None = Field(
+        default=None, description='what one of it is called: "pump" -> "two pumps of vanilla"'
+    )
 
     @property
     def price_extra(self) -> int:

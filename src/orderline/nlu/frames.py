@@ -12,6 +12,7 @@ from orderline.nlu.tagger import Sense, Tag
 from orderline.nlu.vocab import HOMOPHONE_NUMBERS, PLURAL_REFS, Kind
 
 _CONTENT = (Kind.ITEM, Kind.OPTION, Kind.SIZE)
+_PARTITIVE = frozenset({"them", "those", "these"})
 
 
 @dataclass(slots=True)
@@ -22,9 +23,12 @@ class ModMention:
     on_side: bool = False
     start: int = 0
     end: int = 0
+    count: int = 1
 
     def spec(self, option: str) -> ModifierSpec:
-        return ModifierSpec(option=option, level=self.level, negated=self.negated, on_side=self.on_side)
+        return ModifierSpec(
+            option=option, level=self.level, negated=self.negated, on_side=self.on_side, count=self.count
+        )
 
 
 @dataclass(slots=True)
@@ -43,6 +47,7 @@ class Frame:
     pronoun: bool = False  # "a small one with ham": the item named before
     all_ref: bool = False  # "on both", "them all": every item just mentioned
     conj_before: bool = False  # an "and"/"or" came between the previous frame and this one
+    partitive: bool = False  # "two of them": a part of the item just named, not a new one
     start: int = 0
     end: int = 0
     confidence: float = 1.0
@@ -141,6 +146,7 @@ class _Scan:
     mods_at_conj: int = 0  # how many modifiers the current frame had at the last "and"/"or"
     pos_after_head: bool = False  # "a pie with ham ..." : what follows "with" belongs to the pie
     since_head: bool = False  # a quantity, size or ordinal came after the current head
+    count: int | None = None  # "with two pumps of vanilla": a count for the next option
 
     def close(self, start: int) -> None:
         if not self.cur.empty:
@@ -158,11 +164,12 @@ class _Scan:
 
     def add_mod(self, tag: Tag, options: tuple[str, ...]) -> None:
         cur = self.begin(tag.start)
-        cur.mods.append(
-            ModMention(options, self.level or Level.REGULAR, self.neg, start=tag.start, end=tag.end)
-        )
+        mention = ModMention(options, self.level or Level.REGULAR, self.neg, start=tag.start, end=tag.end)
+        mention.count = self.count or 1
+        cur.mods.append(mention)
         cur.confidence = min(cur.confidence, tag.confidence)
         self.level = None
+        self.count = None
 
 
 class FrameBuilder:
@@ -188,9 +195,18 @@ class FrameBuilder:
             if st.prev is not None and st.prev.kind is Kind.CONJ:
                 st.neg = False  # "no whipped cream and an extra shot"
             return
+        if kind is Kind.QTY and tag.text not in ("a", "an") and self._counts_option(st, rest):
+            st.count = int(tag.value)  # "a latte with two pumps of vanilla", "three sugars"
+            return
         if kind is Kind.QTY:
             cur = st.cur
-            if cur.head is not None or cur.mods or cur.size is not None or cur.ref_item is not None:
+            if (
+                cur.head is not None
+                or cur.mods
+                or cur.size is not None
+                or cur.ref_item is not None
+                or (cur.ordinal is not None and st.saw_conj)  # "the other one plain, and a fries"
+            ):
                 st.close(tag.start)
             cur = st.begin(tag.start)
             cur.qty, cur.qty_weak = int(tag.value), tag.text in ("a", "an")
@@ -252,22 +268,34 @@ class FrameBuilder:
         if cur.head is None and cur.qty is None:
             cur.all_ref = True
             return
+        if cur.head is None and not cur.mods and tag.text in _PARTITIVE:
+            cur.partitive = True  # "two of them with no onions": some of the item just named
+            return
         if not trailing:
             st.close(tag.start)
             st.begin(tag.start).all_ref = True
             return
-        start = st.mods_at_conj
-        for k in range(len(cur.mods) - 1, 0, -1):
-            if cur.mods[k].negated != cur.mods[k - 1].negated:
-                start = max(start, k)
-                break
-        tail = cur.mods[start:]
+        tail = cur.mods[_tail_start(st, cur) :]
+        start = len(cur.mods) - len(tail)
         if not tail:
             return
         cur.mods = cur.mods[:start]
         st.close(tag.start)
         fresh = st.begin(tail[0].start)
         fresh.mods, fresh.all_ref = tail, True
+
+    def _counts_option(self, st: _Scan, rest: list[Tag]) -> bool:
+        """Is this number a count of the option that follows, inside the current item's modifiers?"""
+        cur = st.cur
+        if cur.head is None or not (st.pos_after_head or cur.mods):
+            return False
+        for tag in rest:
+            if tag.kind in (Kind.FILLER, Kind.LEVEL):
+                continue
+            if tag.has(Kind.ITEM) and not tag.has(Kind.OPTION):
+                return False
+            return tag.kind is Kind.OPTION and option_fits(self.menu, cur.head, _options(tag)) is not None
+        return False
 
     def _fits_any(self, options: tuple[str, ...]) -> bool:
         if options not in self._fits_cache:
@@ -306,6 +334,16 @@ class FrameBuilder:
             st.add_mod(tag, options)
             return
         if prev is not None and prev.kind in (Kind.REFPREP, Kind.REF) and prev.end == tag.start:
+            if cur.head is not None and cur.head not in items and cur.mods:
+                # "a hot chocolate, whipped cream on the latte": the trailing modifiers go to the latte
+                tail = cur.mods[_tail_start(st, cur) :]
+                if tail:
+                    cur.mods = cur.mods[: len(cur.mods) - len(tail)]
+                    st.close(tail[0].start)
+                    fresh = st.begin(tail[0].start)
+                    fresh.mods, fresh.ref_item = tail, items[0]
+                    st.neg = False
+                    return
             st.begin(tag.start).ref_item = items[0]
             st.neg = False
             return
@@ -323,6 +361,17 @@ class FrameBuilder:
         cur.confidence = min(cur.confidence, tag.confidence)
         st.neg, st.level = False, None
         st.pos_after_head = st.since_head = False
+
+
+def _tail_start(st: _Scan, cur: Frame) -> int:
+    """Where the modifiers a trailing "on both" / "on the Y" scopes over begin: after the last
+    "and", or where "with A" turns into "no B" ("with bacon and no pickles on the chicken")."""
+    start = st.mods_at_conj
+    for k in range(len(cur.mods) - 1, 0, -1):
+        if cur.mods[k].negated != cur.mods[k - 1].negated:
+            start = max(start, k)
+            break
+    return start
 
 
 def _inherit_pronouns(frames: list[Frame]) -> list[Frame]:
@@ -363,7 +412,11 @@ def _merge_leading_mods(frames: list[Frame], menu: Menu) -> list[Frame]:
 
 
 def _distribute(frames: list[Frame]) -> list[Frame]:
-    """ "two pizzas, one with ham and one with olives" -> two frames of one pizza each."""
+    """ "two pizzas, one with ham and one with olives" -> two frames of one pizza each.
+
+    The parts may cover only some of the count: "three cheeseburgers, two of them with no onions"
+    is two with the change and one plain, so the total stays what the customer said.
+    """
     out: list[Frame] = []
     k = 0
     while k < len(frames):
@@ -381,11 +434,18 @@ def _distribute(frames: list[Frame]) -> list[Frame]:
                 break
             if part.qty is None and part.ordinal is None:
                 break
+            if part.ordinal is not None and part.ordinal not in (-2,) and part.qty is None:
+                break  # "the second one" names a line; only "the other one" is a part here
             parts.append(part)
             count += part.qty if part.qty is not None and part.ordinal is None else 1
             j += 1
-        if len(parts) < 2 or count != parent.qty:
+        plain_rest = bool(parts) and all(p.qty is not None and p.ordinal is None for p in parts)
+        if not parts or count > parent.qty or (count < parent.qty and not plain_rest):
             out.append(parent)
+            k += 1
+            continue
+        if len(parts) == 1 and count == parent.qty and not parts[0].mods and parts[0].size is None:
+            out.append(parent)  # "two cokes ... two": nothing to split
             k += 1
             continue
         for part in parts:
@@ -393,9 +453,22 @@ def _distribute(frames: list[Frame]) -> list[Frame]:
             part.qty = part.qty if part.qty is not None and part.ordinal is None else 1
             part.qty_weak = False
             part.ordinal = None
+            part.partitive = False
             part.size = part.size or parent.size
             part.mods = [*parent.mods, *part.mods]
             out.append(part)
+        if count < parent.qty:
+            rest = Frame(
+                qty=parent.qty - count,
+                size=parent.size,
+                head=parent.head,
+                head_alts=parent.head_alts,
+                start=parent.start,
+                end=parent.end,
+                confidence=parent.confidence,
+            )
+            rest.mods = list(parent.mods)
+            out.append(rest)
         k = j
     return out
 

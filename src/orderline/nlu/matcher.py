@@ -33,17 +33,19 @@ from orderline.core.events import ClarificationNeeded
 from orderline.core.provenance import Provenance, Source
 from orderline.core.text import normalize
 from orderline.menu.schema import Menu
-from orderline.nlu.coverage import Coverage, Span, Understanding
+from orderline.nlu.accounting import coverage_of, unplaced_modifiers
+from orderline.nlu.clauses import clauses, more_after, nth_line
+from orderline.nlu.coverage import Understanding
 from orderline.nlu.frames import Frame, FrameBuilder, frame_specs, infer_head, option_fits, resolve_senses
-from orderline.nlu.tagger import Sense, Tag, Tagger, uncovered
+from orderline.nlu.references import repeat_line
+from orderline.nlu.tagger import Tag, Tagger
 from orderline.nlu.vocab import Kind
 from orderline.order.clarify import first_missing
 from orderline.order.machine import transition
 from orderline.order.state import DialogState, Order, OrderLine
 
-_VERBS = (Kind.REMOVE, Kind.CHANGE, Kind.CORRECT)
 NO_SUCH_LINE = 0  # line ids start at 1: the machine rejects this with "couldn't find that in your order"
-_CLAUSE_END_POS = frozenset({"add", "and add", "plus", "also", "and also", "add on"})
+_ADDING = frozenset({"add", "and add", "plus", "also", "and also", "add on", "as well as"})
 
 
 class RuleMatcher:
@@ -70,8 +72,9 @@ class RuleMatcher:
         tokens = normalize(text)
         raw = self.tagger.tag(tokens)
         tags = resolve_senses(raw, self.menu)
-        commands = self._commands(tags, order, text)
-        coverage = _coverage(tokens, raw, tags)
+        commands = self._commands(tags, order, text, tokens, raw)
+        commands.extend(unplaced_modifiers(tokens, tags, commands))
+        coverage = coverage_of(tokens, raw, tags)
         latency = (time.perf_counter() - started) * 1000
         provenance = Provenance(
             source=Source.RULE, name=self.name, confidence=coverage.confidence, latency_ms=latency, span=text
@@ -81,7 +84,9 @@ class RuleMatcher:
 
     # -- whole-utterance intents and clauses ---------------------------------------------------
 
-    def _commands(self, tags: list[Tag], order: Order, text: str) -> list[Command]:
+    def _commands(
+        self, tags: list[Tag], order: Order, text: str, tokens: tuple[str, ...], raw: list[Tag]
+    ) -> list[Command]:
         kinds = {t.kind for t in tags}
         content = any(t.kind in (Kind.ITEM, Kind.OPTION, Kind.SIZE) for t in tags)
         if Kind.HANDOFF in kinds:
@@ -94,13 +99,30 @@ class RuleMatcher:
         elif Kind.UNDO in kinds and not content:
             return [Undo()]
         view = order
-        for verb, clause in _clauses(tags):
-            if verb is not None and verb.kind is Kind.REMOVE:
+        pending = first_missing(order, self.menu) if order.state is DialogState.CLARIFYING else None
+        if Kind.UNDO in kinds and content and pending is not None:
+            # "never mind, just a small coffee": the line being asked about goes, the rest is new
+            commands.append(RemoveLine(line=pending.line))
+            view, _ = transition(view, commands[-1], self.menu)
+        adding = any(t.kind is Kind.POS and t.text in _ADDING for t in tags)
+        if Kind.REPEAT in kinds and Kind.ITEM not in kinds and order.lines:
+            commands.extend(repeat_line(self.menu, self.builder, tags, tokens, raw, view))
+            if Kind.DONE in kinds:
+                commands.append(Done())
+            return commands
+        for verb, clause in clauses(tags):
+            combo_only = any(t.kind is Kind.COMBO for t in clause) and not any(
+                t.kind is Kind.ITEM and not t.has(Kind.COMBO) for t in clause
+            )
+            if combo_only and (verb is None or verb.kind is Kind.CORRECT):
+                # "actually, make it a meal": a change of the line, not a new item
+                found = self._change(clause, view)
+            elif verb is not None and verb.kind is Kind.REMOVE:
                 found = self._remove(clause, view)
             elif verb is not None and verb.kind is Kind.CHANGE:
                 found = self._change(clause, view)
             else:
-                correcting = verb is not None or Kind.NO in kinds
+                correcting = (verb is not None or Kind.NO in kinds) and not adding
                 found = self._order(clause, view, correcting)
             commands.extend(found)
             for command in found:  # later clauses see earlier ones: "a pizza and make it large"
@@ -127,16 +149,79 @@ class RuleMatcher:
         targets = self.builder.build(tags[split + 1 :]) if split is not None else []
         pending = first_missing(order, self.menu) if order.state is DialogState.CLARIFYING else None
         commands: list[Command] = []
+        frames = self._bare_mentions(frames, order)
         for frame in frames:
             if frame.all_ref and frame.head is None and self._apply_to_all(frame, commands, order):
                 continue
             if self._attach_to_earlier(frame, commands):
                 continue
+            if self._attach_to_named(frame, commands, order):
+                continue
             commands.extend(self._frame(frame, order, pending, correcting))
+            if pending is not None:
+                # "medium with a lemonade": once the size is answered, the drink answers the next question
+                pending = self._pending_after(order, commands)
         commands = self._absorb_slots(commands, frames)
         if split is not None:
             commands = self._instead(commands, targets, order)
         return commands
+
+    def _pending_after(self, order: Order, commands: list[Command]) -> ClarificationNeeded | None:
+        view = order
+        for command in commands:
+            view, _ = transition(view, command, self.menu)
+        return first_missing(view, self.menu) if view.state is DialogState.CLARIFYING else None
+
+    def _bare_mentions(self, frames: list[Frame], order: Order) -> list[Frame]:
+        """ "the cappuccino's a small", "the fries, large": an item already ordered, named without a
+        quantity and followed by only a size or modifiers, is the line those words change."""
+        out: list[Frame] = []
+        k = 0
+        while k < len(frames):
+            frame = frames[k]
+            nxt = frames[k + 1] if k + 1 < len(frames) else None
+            bare = (
+                frame.head is not None
+                and frame.qty is None
+                and frame.size is None
+                and not frame.mods
+                and any(line.item == frame.head for line in order.lines)
+            )
+            if (
+                bare
+                and nxt is not None
+                and nxt.head is None
+                and nxt.ref_item is None
+                and not nxt.all_ref
+                and (nxt.qty is None or nxt.qty_weak)
+                and (nxt.size is not None or nxt.mods)
+            ):
+                nxt.ref_item = frame.head
+                nxt.qty = None
+                out.append(nxt)
+                k += 2
+                continue
+            out.append(frame)
+            k += 1
+        return out
+
+    def _attach_to_named(self, frame: Frame, commands: list[Command], order: Order) -> bool:
+        """ "an iced latte and a hot chocolate, whipped cream on the latte": modifiers for an item
+        named by reference and added earlier in the same turn."""
+        if frame.head is not None or frame.ref_item is None or not frame.mods or frame.qty is not None:
+            return False
+        adds = [(k, c) for k, c in enumerate(commands) if isinstance(c, AddItem)]
+        named = [
+            (k, c) for k, c in adds if c.item == frame.ref_item or self._main_of(c.item) == frame.ref_item
+        ]
+        if not named:
+            named = [(k, c) for k, c in adds if self._same_category(c.item, frame.ref_item)]
+        for k, command in reversed(named):
+            if all(option_fits(self.menu, command.item, m.options) for m in frame.mods):
+                specs = frame_specs(frame, self.menu, command.item)
+                commands[k] = command.model_copy(update={"modifiers": (*command.modifiers, *specs)})
+                return True
+        return False
 
     def _frame(
         self, frame: Frame, order: Order, pending: ClarificationNeeded | None, correcting: bool
@@ -148,7 +233,7 @@ class RuleMatcher:
         head = frame.head
         ref_line = self._line_of(order, frame.ref_item) if frame.ref_item else None
         if frame.ordinal is not None and head is None:
-            ref_line = _nth_line(order, frame.ordinal) or ref_line
+            ref_line = nth_line(order, frame.ordinal) or ref_line
         if ref_line is not None and head is None:
             return self._adjust(frame, ref_line, order)
         if head is None and frame.ref_item is not None:
@@ -159,15 +244,19 @@ class RuleMatcher:
             answer = self._answer_with_item(frame, head, pending)
             if answer is not None:
                 return [answer]
-        last = order.last_line
-        if correcting and last is not None and frame.qty is None and self._same_category(last.item, head):
-            if last.item == head:
-                return self._adjust(frame, last, order)
-            return [
-                ReplaceItem(
-                    line=last.id, item=head, size=frame.size, modifiers=frame_specs(frame, menu, head)
-                )
-            ]
+        target = self._correction_target(order, head) if correcting else None
+        if target is not None:
+            changes = frame.size is not None or frame.mods or (frame.qty is not None and not frame.qty_weak)
+            if target.item == head and changes:
+                return self._adjust(frame, target, order)  # "no, I said a large fries"
+            if target.item != head and (frame.qty is None or frame.qty_weak):
+                specs = frame_specs(frame, menu, head)
+                return [ReplaceItem(line=target.id, item=head, size=frame.size, modifiers=specs)]
+        if frame.qty is None and frame.mods and frame.size is None:
+            line = next((ln for ln in reversed(order.lines) if ln.item == head), None)
+            if line is not None:
+                # "can the chicken sandwich have no mayo": no quantity, already ordered: that line
+                return [ModifyLine(line=line.id, modifiers=frame_specs(frame, menu, head))]
         return [
             AddItem(
                 item=head,
@@ -361,7 +450,7 @@ class RuleMatcher:
             item = frame.head or frame.ref_item
             line = self._line_of(order, item) if item else None
             if frame.ordinal is not None:
-                line = _nth_line(order, frame.ordinal)
+                line = nth_line(order, frame.ordinal)
             if line is not None:
                 commands.append(RemoveLine(line=line.id))
             elif item is not None:
@@ -380,14 +469,14 @@ class RuleMatcher:
             named = frame.head or frame.ref_item
             if target is None and slot_target is None:
                 if frame.ordinal is not None:
-                    target = _nth_line(order, frame.ordinal)
+                    target = nth_line(order, frame.ordinal)
                     if frame.head is None and frame.ref_item is None:
                         if frame.size or frame.mods or (frame.qty and not frame.qty_weak):
                             values.append(frame)
                         continue
                 line = self._line_of(order, named) if named else None
                 if (line is not None and line is not order.last_line) or (
-                    line is not None and _more_after(frames, frame)
+                    line is not None and more_after(frames, frame)
                 ):
                     target = line
                     rest = Frame(qty=frame.qty if frame.qty and not frame.qty_weak else None, size=frame.size)
@@ -405,6 +494,11 @@ class RuleMatcher:
             return []
         commands: list[Command] = []
         wants_combo = any(t.kind is Kind.COMBO for t in tags)
+        if wants_combo and line.item in self._combo_of:
+            # the meal first, so "make it a combo with a dr pepper" fills the meal's drink
+            commands.append(ReplaceItem(line=line.id, item=self._combo_of[line.item]))
+            view, _ = transition(order, commands[0], self.menu)
+            line = view.line(line.id) or line
         for frame in values:
             if frame.head is not None and frame.head != line.item:
                 if slot_target is not None:
@@ -418,8 +512,6 @@ class RuleMatcher:
                     )
                 continue
             commands.extend(self._adjust(frame, line, order))
-        if wants_combo and line.item in self._combo_of:
-            commands.insert(0, ReplaceItem(line=line.id, item=self._combo_of[line.item]))
         return commands
 
     # -- order lookups -------------------------------------------------------------------------
@@ -438,6 +530,14 @@ class RuleMatcher:
     def _slot_fits(self, line: OrderLine, item_id: str) -> bool:
         item = self.menu.item(line.item)
         return item is not None and any(item_id in s.choices for s in item.slots)
+
+    def _correction_target(self, order: Order, head: str) -> OrderLine | None:
+        """The line a correction names: the latest line of that item, else the latest of its kind."""
+        same = next((line for line in reversed(order.lines) if line.item == head), None)
+        if same is not None:
+            return same
+        last = order.last_line
+        return last if last is not None and self._same_category(last.item, head) else None
 
     def _same_category(self, a: str, b: str) -> bool:
         ia, ib = self.menu.item(a), self.menu.item(b)
@@ -484,68 +584,3 @@ class RuleMatcher:
             if item is not None and size in item.sizes:
                 return line
         return None
-
-
-def _nth_line(order: Order, ordinal: int) -> OrderLine | None:
-    if not order.lines:
-        return None
-    if ordinal == -1:
-        return order.lines[-1]
-    if ordinal == -2:
-        return order.lines[-2] if len(order.lines) > 1 else None
-    return order.lines[ordinal - 1] if 0 < ordinal <= len(order.lines) else None
-
-
-def _more_after(frames: list[Frame], frame: Frame) -> bool:
-    k = frames.index(frame)
-    return any(f.head or f.size or f.mods or (f.qty and not f.qty_weak) for f in frames[k + 1 :])
-
-
-def _clauses(tags: list[Tag]) -> list[tuple[Tag | None, list[Tag]]]:
-    """Split at verbs: "remove the fries and add a coke" -> (remove, [fries]), (None, [coke])."""
-    clauses: list[tuple[Tag | None, list[Tag]]] = [(None, [])]
-    for tag in tags:
-        if tag.kind in _VERBS:
-            clauses.append((tag, []))
-        elif tag.kind is Kind.POS and tag.text in _CLAUSE_END_POS and clauses[-1][0] is not None:
-            clauses.append((None, [tag]))
-        else:
-            clauses[-1][1].append(tag)
-    out: list[tuple[Tag | None, list[Tag]]] = []
-    for verb, body in clauses:
-        if verb is None and any(
-            t.kind is Kind.REFPREP and t.text.startswith(("off", "out of")) for t in body
-        ):
-            # "take the pickles off the burger": the particle makes it a removal
-            verb = next(t for t in body if t.kind is Kind.REFPREP and t.text.startswith(("off", "out of")))
-            verb = Tag((Sense(Kind.REMOVE, "off"),), verb.start, verb.end, verb.text)
-        if verb is not None or body:
-            out.append((verb, body))
-    return out
-
-
-def _coverage(tokens: tuple[str, ...], raw: list[Tag], tags: list[Tag]) -> Coverage:
-    unknown = tuple(Span(start=a, end=b, text=" ".join(tokens[a:b])) for a, b in uncovered(tokens, raw))
-    fuzzy = tuple(Span(start=t.start, end=t.end, text=t.text) for t in raw if t.confidence < 1.0)
-    mods: list[Span] = []
-    for k, tag in enumerate(tags):
-        if tag.kind is Kind.OPTION:
-            start = tag.start
-            j = k - 1
-            while j >= 0 and tags[j].kind in (Kind.NEG, Kind.LEVEL, Kind.CONJ) and tags[j].end == start:
-                start = tags[j].start
-                j -= 1
-            mods.append(Span(start=start, end=tag.end, text=" ".join(tokens[start : tag.end])))
-    confidence = min((t.confidence for t in raw), default=1.0)
-    n_unknown = sum(s.end - s.start for s in unknown)
-    if n_unknown:
-        confidence *= max(0.3, 1.0 - 0.2 * n_unknown)
-    references = any(t.kind in (Kind.REF, Kind.ORD, Kind.REFPREP, Kind.CHANGE) for t in tags)
-    return Coverage(
-        tokens=tokens,
-        unknown=unknown,
-        fuzzy=fuzzy,
-        modifier_spans=tuple(mods),
-        references=references,
-        confidence=round(confidence, 3),
-    )

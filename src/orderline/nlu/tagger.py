@@ -81,6 +81,7 @@ def _vocab_table() -> dict[tuple[str, ...], list[Sense]]:
         (vocab.INSTEAD, Kind.INSTEAD),
         (vocab.CORRECT, Kind.CORRECT),
         (vocab.COMBO, Kind.COMBO),
+        (vocab.REPEATS, Kind.REPEAT),
         (vocab.SIDES, Kind.SIDE),
         (vocab.REF_PREPOSITIONS, Kind.REFPREP),
         (vocab.REFS, Kind.REF),

@@ -34,6 +34,7 @@ class Kind(StrEnum):
     INSTEAD = "instead"
     CORRECT = "correct"
     COMBO = "combo"
+    REPEAT = "repeat"
     FILLER = "filler"
 
 
@@ -189,6 +190,13 @@ INSTEAD = ("instead", "instead of", "rather than", "in place of", "in stead")
 
 CORRECT = ("i said", "i meant", "actually", "i mean", "sorry", "correction", "wait", "no wait")
 
+# Another of a line already ordered ("same again", "another one of those but large").
+REPEATS = (
+    "same again", "the same again", "same thing again", "the same thing again", "same again please",
+    "another one of those", "another of those", "one more of those", "another one of them",
+    "one more of them", "another one", "one more", "another", "the same one again",
+)  # fmt: skip
+
 COMBO = ("meal", "combo", "a meal", "a combo", "the meal", "value meal", "make it a meal")
 
 # Words that carry no order content. They are "explained" for the coverage report.
@@ -214,6 +222,9 @@ _FILLER_PHRASES = (
     "i dont know", "how about", "go with", "i think", "on top", "make me", "can you make me",
     "could you make me", "make us", "do me a favor", "for toppings", "for the toppings",
     "as for toppings", "as far as toppings", "topping wise",
+    # units of a counted option: "two pumps of vanilla", "three packets of sugar", "two shots of"
+    "pump of", "pumps of", "pump", "pumps", "packet of", "packets of", "packets", "shots of", "shot of",
+    "squirts of", "squirt of", "cups of",
 )  # fmt: skip
 
 # "a two topping pizza": a count of toppings, not of pizzas

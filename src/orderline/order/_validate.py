@@ -53,6 +53,15 @@ def apply_modifiers(
             events.append(Rejected(reason=RejectReason.UNAVAILABLE, detail=option.name))
             continue
         level = spec.level if option.levels else Level.REGULAR
+        count = 1
+        if spec.count > 1 and not spec.negated:
+            if option.max_count > 1:
+                count = min(spec.count, option.max_count)
+                if spec.count > option.max_count:
+                    detail = f"at most {option.max_count} {option.name}"
+                    events.append(Rejected(reason=RejectReason.TOO_MANY_CHOICES, detail=detail))
+            elif option.levels:
+                level = Level.EXTRA  # "two ranch" where the menu counts no ranch: extra ranch
         on_side = spec.on_side and option.side
         existing = next((c for c in choices if c.option == option.id), None)
         if existing is not None:
@@ -63,7 +72,7 @@ def apply_modifiers(
         if not spec.negated and level is Level.REGULAR and option.default and not on_side:
             continue  # "with onions" on a burger: the default, nothing to record
         new = ModifierChoice(
-            group=group.id, option=option.id, level=level, negated=spec.negated, on_side=on_side
+            group=group.id, option=option.id, level=level, negated=spec.negated, on_side=on_side, count=count
         )
         if not new.negated:
             chosen = [c for c in choices if c.group == group.id and not c.negated]

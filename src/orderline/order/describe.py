@@ -33,11 +33,21 @@ def describe_modifier(choice: ModifierChoice, item: Item | None, menu: Menu) -> 
         text = f"extra {name}"
     elif choice.level is Level.LIGHT:
         text = f"light {name}"
+    elif choice.count > 1:
+        unit = found[1].unit if found is not None else None
+        if unit:
+            text = f"{count_words(choice.count)} {_plural(unit)} of {name}"  # "two pumps of vanilla"
+        else:
+            text = f"{count_words(choice.count)} {_plural(name)}"  # "three sugars"
     elif found is not None and found[1].default:
         text = f"regular {name}"
     else:
         text = name
     return f"{text} on the side" if choice.on_side else text
+
+
+def _plural(noun: str) -> str:
+    return noun if noun.endswith("s") else noun + "s"
 
 
 def describe_modifiers(mods: tuple[ModifierChoice, ...], item: Item | None, menu: Menu) -> str:
@@ -80,10 +90,12 @@ def describe_line(line: OrderLine, menu: Menu, with_quantity: bool = True) -> st
 
 def modifier_code(choice: ModifierChoice) -> str:
     """Compact form used in scripts and tickets: ``-onions``, ``+bacon``, ``+mayo=light``, ``+ranch@side``,
-    ``-cheese=extra`` ("no extra cheese")."""
+    ``-cheese=extra`` ("no extra cheese"), ``+vanilla*2`` (two pumps)."""
     text = ("-" if choice.negated else "+") + choice.option
     if choice.level is not Level.REGULAR:
         text += f"={choice.level.value}"
     if choice.on_side:
         text += "@side"
+    if choice.count > 1:
+        text += f"*{choice.count}"  # "+vanilla*2": two pumps
     return text

@@ -28,6 +28,7 @@ from orderline.core.commands import (
     SetQuantity,
     SetSize,
     Undo,
+    Unplaced,
 )
 from orderline.core.events import (
     ChangeRequested,
@@ -37,9 +38,11 @@ from orderline.core.events import (
     LineAdded,
     LineChanged,
     LineRemoved,
+    ModifierUnplaced,
     NotUnderstood,
     OrderCancelled,
     OrderSubmitted,
+    QuestionRepeated,
     ReadbackRequested,
     Rejected,
     RejectReason,
@@ -85,7 +88,12 @@ def transition(order: Order, command: Command, menu: Menu) -> Result:
 
 
 def _settle(before: Order, after: Order, events: list[Event], command: Command, menu: Menu) -> Result:
-    """Derive the dialog state: closed states stay, missing choices mean clarifying."""
+    """Derive the dialog state: closed states stay, missing choices mean clarifying.
+
+    Once the upsell or the readback has been reached (``Order.review``), a change that leaves no
+    choice to ask about goes straight back to the readback: "no, I said a large fries" or "yeah, a
+    medium coke" is followed by "I have ... Is that correct?", never by "Anything else?".
+    """
     if after.is_closed:
         return after, tuple(events)
     changed = after.lines != before.lines
@@ -93,7 +101,12 @@ def _settle(before: Order, after: Order, events: list[Event], command: Command, 
         failed = after.failed_turns
     else:
         failed = 0
-    after = after.model_copy(update={"failed_turns": failed})
+    update: dict[str, Any] = {"failed_turns": failed}
+    if changed:
+        update["repeats"] = 0  # a new question, or an answer: the way-out count starts again
+    if not after.lines:
+        update["review"] = False
+    after = after.model_copy(update=update)
     missing = first_missing(after, menu)
     if missing is not None:
         events.append(missing)
@@ -103,6 +116,9 @@ def _settle(before: Order, after: Order, events: list[Event], command: Command, 
         state = DialogState.TAKING_ORDER
     if changed and isinstance(command, _CHANGES) and state in (DialogState.READBACK, DialogState.UPSELL):
         state = DialogState.TAKING_ORDER  # the readback is stale; an accepted upsell is not a change
+    if changed and isinstance(command, _CHANGES) and after.review and after.lines:
+        state = DialogState.READBACK
+        events.append(ReadbackRequested())
     return after.model_copy(update={"state": state}), tuple(events)
 
 
@@ -181,6 +197,9 @@ def _modify(order: Order, cmd: ModifyLine, menu: Menu) -> tuple[Order, list[Even
     item = menu.item_index[line.item]
     modifiers, events = apply_modifiers(line.modifiers, cmd.modifiers, item, menu)
     if modifiers == line.modifiers:
+        if cmd.modifiers and not events:
+            # already so ("no onions" on a burger that has none): say so, so the words are confirmed
+            return order, [LineChanged(line=line.id, what="modifiers")]
         return order, events
     return _replace_line(order, _stamp(line, cmd, modifiers=modifiers)), [
         LineChanged(line=line.id, what="modifiers"),
@@ -262,7 +281,14 @@ def _replace(order: Order, cmd: ReplaceItem, menu: Menu) -> tuple[Order, list[Ev
     quantity = min(line.quantity, cap)
     wanted = cmd.size or line.size
     size = wanted if wanted in item.sizes else item.default_size
-    modifiers, events = apply_modifiers((), cmd.modifiers, item, menu)
+    # what the customer already asked for stays where the new item takes it ("make that an everything
+    # bagel" keeps the cream cheese, "make it a meal" keeps "no onions")
+    kept = tuple(
+        m.model_copy(update={"group": found[0].id})
+        for m in line.modifiers
+        if (found := menu.find_option(item, m.option)) is not None and (found[1].default or not m.negated)
+    )
+    modifiers, events = apply_modifiers(kept, cmd.modifiers, item, menu)
     slots, slot_events = build_slots(item, (), size, menu, order.daypart)
     new_line = _stamp(line, cmd, item=item.id, quantity=quantity, size=size, modifiers=modifiers, slots=slots)
     return _replace_line(order, new_line), [LineChanged(line=line.id, what="item"), *events, *slot_events]
@@ -309,9 +335,15 @@ def _done(order: Order, cmd: Command, menu: Menu) -> tuple[Order, list[Event]]:
     if not order.upsell_offered:
         offer = _upsell_for(order, menu)
         if offer is not None:
-            update = {"state": DialogState.UPSELL, "upsell_offered": True, "offered_item": offer[0]}
+            update = {
+                "state": DialogState.UPSELL,
+                "upsell_offered": True,
+                "offered_item": offer[0],
+                "review": True,
+            }
             return order.model_copy(update=update), [UpsellOffered(item=offer[0], prompt=offer[1])]
-    return order.model_copy(update={"state": DialogState.READBACK}), [ReadbackRequested()]
+    update = {"state": DialogState.READBACK, "review": True}
+    return order.model_copy(update=update), [ReadbackRequested()]
 
 
 def _submit(order: Order, menu: Menu) -> tuple[Order, list[Event]]:
@@ -319,7 +351,43 @@ def _submit(order: Order, menu: Menu) -> tuple[Order, list[Event]]:
     return order.model_copy(update={"state": DialogState.SUBMITTED}), [OrderSubmitted(total_cents=total)]
 
 
+def _pending_line(order: Order, menu: Menu) -> OrderLine | None:
+    missing = first_missing(order, menu) if order.state is DialogState.CLARIFYING else None
+    return order.line(missing.line) if missing is not None else None
+
+
+def _repeat_question(order: Order, menu: Menu) -> tuple[Order, list[Event]] | None:
+    """ "That's all" or "yes" while a required choice is pending: the first time, ask again and
+    say the way out; after that, leave the unfinished line off so the customer is never stuck."""
+    line = _pending_line(order, menu)
+    if line is None:
+        return None
+    if order.repeats < 1:
+        return order.model_copy(update={"repeats": order.repeats + 1}), [QuestionRepeated(line=line.id)]
+    return None
+
+
+def _skip_question(order: Order, menu: Menu) -> tuple[Order, list[Event]] | None:
+    """ "No thanks" to a pending choice: take the menu's default where there is one, else drop the
+    line the question is about."""
+    missing = first_missing(order, menu) if order.state is DialogState.CLARIFYING else None
+    line = order.line(missing.line) if missing is not None else None
+    if missing is None or line is None:
+        return None
+    item = menu.item_index[line.item]
+    if missing.choice == "slot":
+        slot = next((s for s in item.slots if s.id == missing.target), None)
+        if slot is not None and slot.default is not None:
+            return _fill_slot(order, FillSlot(line=line.id, slot=slot.id, item=slot.default), menu)
+    return _remove(order, RemoveLine(line=line.id), menu)
+
+
 def _affirm(order: Order, cmd: Command, menu: Menu) -> tuple[Order, list[Event]]:
+    repeated = _repeat_question(order, menu)
+    if repeated is not None:
+        return repeated
+    if order.state is DialogState.CLARIFYING:
+        return order, [Rejected(reason=RejectReason.NOT_APPLICABLE, detail="yes")]
     if order.state is DialogState.UPSELL and order.offered_item is not None:
         added, events = _add(order, AddItem(item=order.offered_item, provenance=cmd.provenance), menu)
         if first_missing(added, menu) is None:
@@ -332,6 +400,9 @@ def _affirm(order: Order, cmd: Command, menu: Menu) -> tuple[Order, list[Event]]
 
 
 def _deny(order: Order, cmd: Command, menu: Menu) -> tuple[Order, list[Event]]:
+    skipped = _skip_question(order, menu)
+    if skipped is not None:
+        return skipped
     if order.state is DialogState.UPSELL:
         return order.model_copy(update={"state": DialogState.READBACK}), [ReadbackRequested()]
     if order.state is DialogState.READBACK:
@@ -342,12 +413,38 @@ def _deny(order: Order, cmd: Command, menu: Menu) -> tuple[Order, list[Event]]:
 
 
 def _confirm(order: Order, cmd: Command, menu: Menu) -> tuple[Order, list[Event]]:
+    finished = _finish_pending(order, cmd, menu)
+    if finished is not None:
+        return finished
     if order.state is DialogState.READBACK:
         return _submit(order, menu)
     return _done(order, cmd, menu)  # never submit without a readback
 
 
+def _finish_pending(order: Order, cmd: Command, menu: Menu) -> tuple[Order, list[Event]] | None:
+    """ "That's all" with a question pending: ask once more, then drop the unfinished line and
+    finish (upsell or readback)."""
+    if order.state is not DialogState.CLARIFYING:
+        return None
+    repeated = _repeat_question(order, menu)
+    if repeated is not None:
+        return repeated
+    dropped, events = order, []
+    while (skipped := _skip_question(dropped, menu)) is not None:
+        # "that's all" twice means done: every line still waiting for a choice is left off
+        dropped, more = skipped
+        events.extend(more)
+        if first_missing(dropped, menu) is None:
+            break
+        dropped = dropped.model_copy(update={"state": DialogState.CLARIFYING})
+    done, done_events = _done(dropped.model_copy(update={"state": DialogState.TAKING_ORDER}), cmd, menu)
+    return done, [*events, *done_events]
+
+
 def _done_or_confirm(order: Order, cmd: Command, menu: Menu) -> tuple[Order, list[Event]]:
+    finished = _finish_pending(order, cmd, menu)
+    if finished is not None:
+        return finished
     if order.state is DialogState.READBACK:
         return _submit(order, menu)  # "that's it" after the readback
     if order.state is DialogState.UPSELL:
@@ -361,6 +458,16 @@ def _cancel(order: Order, cmd: Command, menu: Menu) -> tuple[Order, list[Event]]
 
 def _handoff(order: Order, cmd: Handoff, menu: Menu) -> tuple[Order, list[Event]]:
     return order.model_copy(update={"state": DialogState.HANDED_OFF}), [HandedOff(reason=cmd.reason)]
+
+
+def _unplaced(order: Order, cmd: Unplaced, menu: Menu) -> tuple[Order, list[Event]]:
+    """Nothing changes; the reply asks which line the words belong to (never drops them silently)."""
+    lines = tuple(
+        line.id
+        for line in order.lines
+        if any(menu.find_option(menu.item_index[line.item], o) is not None for o in cmd.options)
+    )
+    return order, [ModifierUnplaced(words=cmd.words, lines=lines)]
 
 
 def _cannot_handle(order: Order, cmd: CannotHandle, menu: Menu) -> tuple[Order, list[Event]]:
@@ -390,5 +497,6 @@ _HANDLERS: dict[type, Callable[[Order, Any, Menu], tuple[Order, list[Event]]]] =
     Confirm: _confirm,
     Cancel: _cancel,
     Handoff: _handoff,
+    Unplaced: _unplaced,
     CannotHandle: _cannot_handle,
 }

@@ -29,7 +29,7 @@ def modifier_price(choice: ModifierChoice, item: Item, menu: Menu) -> int:
         return option.price_extra if choice.level is Level.EXTRA else 0
     if choice.level is Level.EXTRA:
         return option.price + option.price_extra
-    return option.price
+    return option.price * max(1, choice.count)  # "two extra shots": each shot is charged
 
 
 def unit_price(line: OrderLine, menu: Menu) -> int:

@@ -11,9 +11,11 @@ from orderline.core.events import (
     LineAdded,
     LineChanged,
     LineRemoved,
+    ModifierUnplaced,
     NotUnderstood,
     OrderCancelled,
     OrderSubmitted,
+    QuestionRepeated,
     ReadbackRequested,
     Rejected,
     RejectReason,
@@ -104,24 +106,52 @@ def _event_text(event: Event, before: Order, after: Order, menu: Menu) -> str:
         return "Okay, I've cleared your order."
     if isinstance(event, ChangeRequested):
         return "Sorry about that. What would you like to change?"
+    if isinstance(event, QuestionRepeated):
+        return "I still need one choice to finish that."
+    if isinstance(event, ModifierUnplaced):
+        return _unplaced_text(event, after, menu)
     if isinstance(event, NotUnderstood):
         return "Sorry, I didn't catch that. Could you say it again?"
     return ""
+
+
+def _unplaced_text(event: ModifierUnplaced, order: Order, menu: Menu) -> str:
+    names: list[str] = []
+    for line_id in event.lines:
+        line = order.line(line_id)
+        if line is not None and (text := describe_line(line, menu)) not in names:
+            names.append(text)
+    if len(names) == 1:
+        return f"Should the {_item_name(order, event.lines[0], menu)} have {event.words}?"
+    if names:
+        return f"Which one gets {event.words}: {join_words(names, 'or')}?"
+    return f"Sorry, I couldn't put {event.words} on anything in your order."
+
+
+def _item_name(order: Order, line_id: int, menu: Menu) -> str:
+    line = order.line(line_id)
+    item = menu.item(line.item) if line is not None else None
+    return item.name if item is not None else "item"
 
 
 def plan_reply(before: Order, after: Order, events: tuple[Event, ...], menu: Menu) -> str:
     """The reply for one turn. At most one clarifying question; a prompt to continue when idle."""
     parts: list[str] = []
     ask: str | None = None
-    for event in events:
+    last_readback = max((k for k, e in enumerate(events) if isinstance(e, ReadbackRequested)), default=-1)
+    for k, event in enumerate(events):
         if isinstance(event, ClarificationNeeded):
             ask = ask or question(event, after, menu)
             continue
+        if isinstance(event, ReadbackRequested) and k != last_readback:
+            continue  # several changes in one turn: read the order back once, as it ends up
         text = _event_text(event, before, after, menu)
         if text and text not in parts:
             parts.append(text)
     if ask is not None and after.state is DialogState.CLARIFYING:
         parts.append(ask)  # one question, after the confirmations
+        if any(isinstance(e, QuestionRepeated) for e in events):
+            parts.append("Or say no thanks to leave it off.")
     elif after.state is DialogState.GREETING and not parts:
         parts.append(menu.greeting)
     elif after.state is DialogState.TAKING_ORDER and not (parts and parts[-1].endswith("?")):

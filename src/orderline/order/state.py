@@ -36,6 +36,8 @@ class ModifierChoice(_Frozen):
     level: Level = Level.REGULAR
     negated: bool = False
     on_side: bool = False
+    count: int = 1
+    """How many of the option; priced per unit, at most the option's ``max_count``."""
 
 
 class SlotFill(_Frozen):
@@ -70,6 +72,10 @@ class Order(_Frozen):
     upsell_offered: bool = False
     offered_item: str | None = None
     failed_turns: int = 0
+    review: bool = False
+    """The upsell or the readback was reached: a change that leaves nothing to ask reads back again."""
+    repeats: int = 0
+    """How often the pending question met "that's all" or "yes" instead of an answer."""
     undo_stack: tuple[tuple[OrderLine, ...], ...] = Field(default=(), repr=False)
 
     def line(self, line_id: int) -> OrderLine | None:
