@@ -9,13 +9,14 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from orderline import __version__
 from orderline.api.auth import configured_keys
 from orderline.api.deps import Services
 from orderline.api.errors import install_handlers
 from orderline.api.middleware import BodyLimit
-from orderline.api.routers import health, lane, phone, sessions, stores
+from orderline.api.routers import health, lane, phone, sessions, stores, talk
 from orderline.engine.conversations import Conversations
 from orderline.engine.engine import Engine
 from orderline.engine.logs import configure_logging
@@ -82,6 +83,7 @@ def create_app(
     )
     install_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for router in (sessions.router, stores.router, lane.router, phone.router, health.router):
+    for router in (sessions.router, stores.router, lane.router, phone.router, talk.router, health.router):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=talk.STATIC), name="static")
     return app

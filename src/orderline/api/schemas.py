@@ -72,6 +72,9 @@ class TurnPublic(BaseModel):
     slm_calls: list[SlmCall]
     timings: StageTimings
     notices: list[str]
+    said: list[str] | None = Field(
+        None, description="Spoken turns cut off by a barge-in: the reply sentences the customer heard."
+    )
 
     @classmethod
     def of(cls, turn: TurnRecord) -> TurnPublic:
@@ -93,6 +96,7 @@ class TurnPublic(BaseModel):
             slm_calls=list(turn.slm_calls),
             timings=turn.timings,
             notices=list(turn.notices),
+            said=list(turn.said) if turn.said is not None else None,
         )
 
 

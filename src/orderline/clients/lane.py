@@ -4,6 +4,7 @@ reply as a customer would, and measures end of speech to the first reply audio b
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import time
@@ -35,6 +36,9 @@ class LaneClient:
         self._current: ClientTurn | None = None
         self._changed = asyncio.Event()
         self.greeting_audio: list[Float32Array] = []
+        self._mic: asyncio.Task[None] | None = None
+        self._speech: collections.deque[bytes] = collections.deque()
+        self._spoken: asyncio.Future[float] | None = None
 
     async def __aenter__(self) -> LaneClient:
         self._ws = await websockets.connect(self.url, max_size=2**22)
@@ -48,6 +52,7 @@ class LaneClient:
             hello["session_id"] = self.session_id
         await self._ws.send(json.dumps(hello))
         self._reader = asyncio.create_task(self._read())
+        self._mic = asyncio.create_task(self._microphone())
         ready = await self.wait_for("ready")
         self.session_id = ready["session_id"]
         await self.wait_for("speaking_stopped", turn=0)  # listen to the greeting, as a customer does
@@ -58,10 +63,11 @@ class LaneClient:
             await self._ws.send(json.dumps({"type": "bye"}))
         with contextlib.suppress(Exception):
             await self._ws.close()
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._reader
+        for task in (self._mic, self._reader):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
     async def _read(self) -> None:
         async for message in self._ws:
@@ -116,15 +122,29 @@ class LaneClient:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), left)
 
-    async def send_realtime(self, audio: Float32Array) -> None:
-        """Stream audio in 20 ms frames at real-time pace."""
+    async def _microphone(self) -> None:
+        """An open microphone: 20 ms frames in real time, silence when the customer is not speaking."""
         size = wire.RATE * CHUNK_MS // 1000
+        silence = wire.encode_audio(np.zeros(size, dtype=np.float32))
         started = time.perf_counter()
-        for n, start in enumerate(range(0, audio.size, size)):
-            await self._ws.send(wire.encode_audio(audio[start : start + size]))
-            delay = started + (n + 1) * CHUNK_MS / 1000 - time.perf_counter()
+        n = 0
+        while True:
+            frame = self._speech.popleft() if self._speech else silence
+            await self._ws.send(frame)
+            if not self._speech and self._spoken is not None and not self._spoken.done():
+                self._spoken.set_result(time.perf_counter())
+            n += 1
+            delay = started + n * CHUNK_MS / 1000 - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
+
+    async def send_realtime(self, audio: Float32Array) -> float:
+        """Say ``audio`` into the open microphone (real-time pace); returns when its last frame was sent."""
+        size = wire.RATE * CHUNK_MS // 1000
+        samples = np.asarray(audio, dtype=np.float32)
+        self._spoken = asyncio.get_running_loop().create_future()
+        self._speech.extend(wire.encode_audio(samples[i : i + size]) for i in range(0, samples.size, size))
+        return float(await self._spoken)
 
     async def turn(self, audio: Float32Array, said: str = "") -> ClientTurn:
         """Say one turn, keep the microphone open (silence) until the reply has been spoken, return it."""
@@ -133,11 +153,9 @@ class LaneClient:
         self._current = turn
         self._speech_end = None
         samples = np.asarray(audio, dtype=np.float32)
-        started = time.perf_counter()
-        await self.send_realtime(samples)
+        sent = await self.send_realtime(samples)
         # end of speech: the last voiced sample, sent in real time (not the recording's trailing silence)
-        self._speech_end = min(time.perf_counter(), started + speech_end_s(samples, wire.RATE))
-        silence = np.zeros(wire.RATE * CHUNK_MS // 1000, dtype=np.float32)
+        self._speech_end = sent - (samples.size / wire.RATE - speech_end_s(samples, wire.RATE))
         deadline = time.monotonic() + self.reply_timeout_s
         while time.monotonic() < deadline:
             replies = [e for e in self.events if e.get("type") == "reply"]
@@ -149,7 +167,9 @@ class LaneClient:
                     e.get("type") == "reply" and e.get("turn") == n and not e.get("text") for e in self.events
                 ):
                     break
-            await self.send_realtime(silence)
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), 0.1)
         self._current = None
         return turn
 

@@ -50,6 +50,7 @@ from orderline.dialog.session import TextSession
 from orderline.dialog.voice import Prepared, VoiceSession
 from orderline.engine.conversations import Conversations, TurnContext
 from orderline.engine.engine import Engine
+from orderline.order.state import Order
 from orderline.order.ticket import ticket
 from orderline.tts.base import AudioChunk
 
@@ -91,7 +92,7 @@ class RunnerConfig:
 class _Preparation:
     end_ms: int
     lead_ms: float
-    version: int
+    order: Order  # the order it was prepared against; a turn committed since makes it stale
     task: asyncio.Task[tuple[Prepared, TurnContext, float]]
 
 
@@ -255,7 +256,7 @@ class VoiceRunner:
     def _start_preparation(self, event: SpeechPaused) -> None:
         self._cancel_preparation()
         task = asyncio.create_task(self._prepare(event.audio))
-        prep = _Preparation(event.end_ms, float(event.detected_ms - event.end_ms), self.record.version, task)
+        prep = _Preparation(event.end_ms, float(event.detected_ms - event.end_ms), self.record.order, task)
         self._prep = prep
         task.add_done_callback(lambda t: self._prepared(prep, t))
 
@@ -283,7 +284,7 @@ class VoiceRunner:
         async with self._turn_lock:
             endpoint_ms = float(event.detected_ms - event.end_ms)
             result: tuple[Prepared, TurnContext, float] | None = None
-            if prep is not None and prep.version == self.record.version:
+            if prep is not None and prep.order == self.record.order:
                 with contextlib.suppress(asyncio.CancelledError):
                     result = await prep.task
             was_prepared = result is not None
@@ -414,8 +415,13 @@ class VoiceRunner:
         await self.out.clear()
         await self.out.event("speaking_stopped", {"turn": reply.turn if reply else 0, "interrupted": True})
         if barged and reply is not None and reply.turn > 0:
-            heard = reply.heard(reply.played_ms())
-            self._spawn(self.conversations.note_heard(self.record.session_id, reply.turn, heard))
+            self._spawn(self._note_heard(reply.turn, reply.heard(reply.played_ms())))
+
+    async def _note_heard(self, turn: int, heard: tuple[str, ...]) -> None:
+        async with self._turn_lock:  # the record is this runner's: no save may race the next turn's
+            saved = await self.conversations.note_heard(self.record.session_id, turn, heard)
+            if saved is not None:
+                self.record = saved
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task: asyncio.Task[Any] = asyncio.create_task(coro)
