@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MENU   ?= menus/burger.yaml
 
-.PHONY: run chat test install lint typecheck layers unit bench clean
+.PHONY: run chat test install browser lint typecheck layers unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## browser: Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
+	  echo "chromium is not installed: the browser tests will be skipped"
 
 ## run: the main job — the HTTP server with embedded Redis, bundled models and the three demo stores.
 ## It prints the base URL, demo API keys and a curl line that places an order. Ctrl-C stops it.
@@ -28,7 +34,7 @@ chat: install
 	$(BIN)/orderline chat --menu $(MENU)
 
 ## test: lint, format check, mypy --strict, import-linter layer contracts, then the test suite
-test: install lint typecheck layers unit
+test: install browser lint typecheck layers unit
 
 lint: install
 	$(BIN)/ruff check src tests
