@@ -71,3 +71,9 @@ def sounds_complete(understanding: Understanding) -> bool:
         return False
     tokens = coverage.tokens or normalize(understanding.text)
     return bool(tokens) and tokens[-1] not in DANGLING
+
+
+def sounds_unfinished(text: str) -> bool:
+    """Whether the words stop where a customer is still mid-sentence ("a cheeseburger and", "uh")."""
+    tokens = normalize(text)
+    return not tokens or tokens[-1] in DANGLING

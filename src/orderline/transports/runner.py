@@ -25,13 +25,14 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
 import structlog
 from numpy.typing import NDArray
 
+from orderline.asr.base import SAMPLE_RATE
 from orderline.audio.turns import (
     Backchannel,
     BargeIn,
@@ -44,7 +45,7 @@ from orderline.audio.turns import (
 )
 from orderline.audio.vad import Windower
 from orderline.core.commands import Handoff
-from orderline.dialog.hearing import sounds_complete
+from orderline.dialog.hearing import sounds_complete, sounds_unfinished
 from orderline.dialog.record import ConversationRecord, VoiceTimings
 from orderline.dialog.session import TextSession
 from orderline.dialog.voice import Prepared, VoiceSession
@@ -86,6 +87,18 @@ class RunnerConfig:
     """Reply audio frame length (Twilio expects 20 ms frames)."""
     lead_ms: int = 200
     """How far ahead of real time reply audio may be sent (jitter buffer at the far end)."""
+    hold_ms: int = 900
+    """A turn whose words stop mid-sentence ("a cheeseburger and", "uh") waits this much longer for the
+    customer to go on; if they do, both parts are one turn. The silence endpoint alone (300-400 ms for short
+    utterances) cut 8 of 10 paused turns in ``bench wire``."""
+
+
+@dataclass
+class _Held:
+    """A turn that sounded unfinished, waiting to see whether the customer goes on."""
+
+    event: TurnEnded
+    resumed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -154,6 +167,7 @@ class VoiceRunner:
         self._speaking: asyncio.Task[None] | None = None
         self._reply: _Reply | None = None
         self._backchannels: set[int] = set()
+        self._held: _Held | None = None
         self.taken_over = False
         self.closed = False
 
@@ -220,6 +234,8 @@ class VoiceRunner:
     async def _on_turn_event(self, event: TurnEvent) -> None:
         if isinstance(event, SpeechStarted):
             self._cancel_preparation()
+            if self._held is not None:
+                self._held.resumed.set()  # the customer goes on: the held words join this utterance
             await self.out.event("speech_started", {"t_ms": event.t_ms})
         elif isinstance(event, SpeechPaused):
             if not self.voice.barge_in.playing and not self.taken_over:
@@ -246,10 +262,16 @@ class VoiceRunner:
             return
         if self.voice.barge_in.playing:  # the customer talked over the reply and kept going
             await self._stop_speaking(barged=True)
+        held, self._held = self._held, None
+        if held is not None and held.resumed.is_set():
+            event = _joined(held.event, event)
+            if prep is not None:
+                prep.task.cancel()
+            prep = None
         usable = prep if prep is not None and prep.end_ms == event.end_ms else None
         if prep is not None and usable is None:
             prep.task.cancel()
-        self._spawn(self._respond(event, usable, time.perf_counter()))
+        self._spawn(self._respond(event, usable, time.perf_counter(), may_hold=held is None))
 
     # -- turns ------------------------------------------------------------------------------------
 
@@ -280,7 +302,9 @@ class VoiceRunner:
         prepared = await loop.run_in_executor(self.engine.pool, self.voice.prepare, audio)
         return prepared, ctx, (time.perf_counter() - started) * 1000
 
-    async def _respond(self, event: TurnEnded, prep: _Preparation | None, detected: float) -> None:
+    async def _respond(
+        self, event: TurnEnded, prep: _Preparation | None, detected: float, *, may_hold: bool = True
+    ) -> None:
         async with self._turn_lock:
             endpoint_ms = float(event.detected_ms - event.end_ms)
             result: tuple[Prepared, TurnContext, float] | None = None
@@ -291,6 +315,17 @@ class VoiceRunner:
             if result is None:
                 result = await self._prepare(event.audio)
             prepared, ctx, _work_ms = result
+            if may_hold and prepared.intelligible and sounds_unfinished(prepared.turn.text):
+                held = _Held(event)
+                self._held = held
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(held.resumed.wait(), self.config.hold_ms / 1000)
+                if held.resumed.is_set():
+                    return  # the next TurnEnded carries both parts
+                if self._held is held:
+                    self._held = None
+                endpoint_ms += self.config.hold_ms
+                detected = time.perf_counter()
             timings = prepared.timings
             voice = VoiceTimings(
                 endpoint_ms=endpoint_ms,
@@ -442,3 +477,11 @@ class VoiceRunner:
                 )
             )
             notice.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+
+def _joined(first: TurnEnded, second: TurnEnded) -> TurnEnded:
+    """One utterance from two, with the pause between them kept as silence (Whisper hears it as a pause)."""
+    gap_ms = max(0, second.audio_start_ms - (first.audio_start_ms + first.audio.size * 1000 // SAMPLE_RATE))
+    gap = np.zeros(SAMPLE_RATE * gap_ms // 1000, dtype=np.float32)
+    audio = np.concatenate([first.audio, gap, second.audio]).astype(np.float32)
+    return replace(second, audio=audio, start_ms=first.start_ms, audio_start_ms=first.audio_start_ms)
