@@ -212,3 +212,48 @@ def bench_wire(
     path = report or reports_dir() / f"bench_wire_{channel}.json"
     path.write_text(json.dumps({"cpu": cpu, "url": url, **summary}, indent=2) + "\n")
     console.print(f"report: {path}")
+
+
+def bench_endpoint(
+    report: Annotated[Path | None, typer.Option(help="JSON report path.")] = None,
+    cache: Annotated[Path | None, typer.Option(help="Synthesized audio cache folder.")] = None,
+) -> None:
+    """End-of-turn judges on phrases cut at a mid-turn pause vs whole turns: the runner's text hint, Smart
+    Turn v3.2 (audio, from the pipecat-ai wheel) and both; false cutoffs and needless holds."""
+    from orderline.audio.smart_turn import SmartTurn
+    from orderline.bench import endpointing
+    from orderline.tts.piper import PiperSynthesizer
+
+    spec = voice_bench.DISGUISED_VOICE
+    synth = PiperSynthesizer(
+        output_rate=SAMPLE_RATE,
+        length_scale=spec.length_scale,
+        noise_scale=spec.noise_scale,
+        noise_w_scale=spec.noise_w_scale,
+    )
+    speaker = voice_bench.Speaker(synth, spec, cache or reports_dir() / "voice_cache")
+    try:
+        model = SmartTurn()
+    except FileNotFoundError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    judged, ms = endpointing.judge(speaker, model, lambda n: None)
+    summary = endpointing.scores(judged, ms)
+    table = Table(
+        title=f"End-of-turn judges — {summary['unfinished']} unfinished, {summary['finished']} whole turns"
+    )
+    for column in ("judge", "false cutoffs", "needless holds"):
+        table.add_column(column, justify="left" if column == "judge" else "right")
+    judges = summary["judges"]
+    assert isinstance(judges, dict)
+    for name, row in judges.items():
+        table.add_row(
+            name,
+            f"{row['false_cutoffs']}/{summary['unfinished']}",
+            f"{row['needless_holds']}/{summary['finished']}",
+        )
+    console.print(table)
+    console.print(f"[dim]Smart Turn per call: {summary['smart_turn_ms']}[/dim]")
+    path = report or reports_dir() / "bench_endpoint.json"
+    path.write_text(json.dumps({"cpu": machine_info(), **summary}, indent=2) + "\n")
+    console.print(f"report: {path}")
