@@ -21,7 +21,6 @@ from server_process import Server, server_env
 from orderline.bench import voice as voice_bench
 from orderline.clients.phone import PhoneCall, answer_call, run_call
 from orderline.transports import twilio
-from orderline.tts.piper import PiperSynthesizer
 
 TOKEN = "test-auth-token-0123456789"
 
@@ -81,14 +80,7 @@ def phone_server(tmp_path_factory: pytest.TempPathFactory, twilio_api: str) -> I
 
 @pytest.fixture(scope="module")
 def speaker(tmp_path_factory: pytest.TempPathFactory) -> voice_bench.Speaker:
-    spec = voice_bench.DISGUISED_VOICE
-    synth = PiperSynthesizer(
-        output_rate=16000,
-        length_scale=spec.length_scale,
-        noise_scale=spec.noise_scale,
-        noise_w_scale=spec.noise_w_scale,
-    )
-    return voice_bench.Speaker(synth, spec, tmp_path_factory.mktemp("voices"))
+    return voice_bench.customer_speaker(tmp_path_factory.mktemp("voices"))
 
 
 def _webhook(server: Server) -> str:

@@ -12,7 +12,6 @@ from server_process import Server
 
 from orderline.audio.wav import write_wav
 from orderline.bench import voice as voice_bench
-from orderline.tts.piper import PiperSynthesizer
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -39,14 +38,7 @@ def _chromium() -> str:
 def test_an_order_spoken_into_the_browser_shows_up_with_its_modifiers(server: Server, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    spec = voice_bench.DISGUISED_VOICE
-    synth = PiperSynthesizer(
-        output_rate=16000,
-        length_scale=spec.length_scale,
-        noise_scale=spec.noise_scale,
-        noise_w_scale=spec.noise_w_scale,
-    )
-    speech = voice_bench.Speaker(synth, spec, tmp_path / "voices").say("a cheeseburger with no onions")
+    speech = voice_bench.customer_speaker(tmp_path / "voices").say("a cheeseburger with no onions")
     order = tmp_path / "ORDER.wav"
     quiet = np.zeros(16000 * 4, dtype=np.float32)  # the greeting plays first
     write_wav(order, np.concatenate([quiet, speech, np.zeros(16000 * 20, dtype=np.float32)]), 16000)

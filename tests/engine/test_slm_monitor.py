@@ -31,3 +31,9 @@ def test_recent_timeouts_make_it_degraded() -> None:
 
 def test_off_when_there_is_no_slm() -> None:
     assert SlmMonitor(budget_ms=600, enabled=False).status == "off"
+
+
+def test_a_warm_up_no_step_answered_is_degraded_however_fast() -> None:
+    monitor = SlmMonitor(budget_ms=600)
+    monitor.warmed(0.2, answered=False)  # every step was skipped or timed out at once
+    assert monitor.status == "degraded"

@@ -354,6 +354,19 @@ def run_spoken(
     return result
 
 
+def customer_speaker(cache_dir: Path | None = None, spec: VoiceSpec = DISGUISED_VOICE) -> Speaker:
+    """A customer voice for benchmarks and tests: the bundled Piper voice rendered with ``spec``."""
+    from orderline.tts.piper import PiperSynthesizer
+
+    synth = PiperSynthesizer(
+        output_rate=SAMPLE_RATE,
+        length_scale=spec.length_scale,
+        noise_scale=spec.noise_scale,
+        noise_w_scale=spec.noise_w_scale,
+    )
+    return Speaker(synth, spec, cache_dir)
+
+
 # -- index mode -----------------------------------------------------------------------------------------
 
 

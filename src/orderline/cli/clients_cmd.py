@@ -154,16 +154,7 @@ def bench_wire(
     if channel not in ("lane", "phone"):
         err.print(f"[red]--channel {channel}: choose lane or phone[/red]")
         raise typer.Exit(2)
-    from orderline.tts.piper import PiperSynthesizer
-
-    spec = voice_bench.DISGUISED_VOICE
-    synth = PiperSynthesizer(
-        output_rate=SAMPLE_RATE,
-        length_scale=spec.length_scale,
-        noise_scale=spec.noise_scale,
-        noise_w_scale=spec.noise_w_scale,
-    )
-    speaker = voice_bench.Speaker(synth, spec, cache or reports_dir() / "voice_cache")
+    speaker = voice_bench.customer_speaker(cache or reports_dir() / "voice_cache")
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     total = (turns or 30) + (
@@ -222,16 +213,8 @@ def bench_endpoint(
     Turn v3.2 (audio, from the pipecat-ai wheel) and both; false cutoffs and needless holds."""
     from orderline.audio.smart_turn import SmartTurn
     from orderline.bench import endpointing
-    from orderline.tts.piper import PiperSynthesizer
 
-    spec = voice_bench.DISGUISED_VOICE
-    synth = PiperSynthesizer(
-        output_rate=SAMPLE_RATE,
-        length_scale=spec.length_scale,
-        noise_scale=spec.noise_scale,
-        noise_w_scale=spec.noise_w_scale,
-    )
-    speaker = voice_bench.Speaker(synth, spec, cache or reports_dir() / "voice_cache")
+    speaker = voice_bench.customer_speaker(cache or reports_dir() / "voice_cache")
     try:
         model = SmartTurn()
     except FileNotFoundError as exc:

@@ -168,9 +168,9 @@ class Engine:
                     continue
                 option = sm.menu.groups_for(item)[0].options[0]
                 started = time.perf_counter()
-                await sm.understander.fill(item, f"can you nix the {option.name.lower()}")
+                answer = await sm.understander.fill(item, f"can you nix the {option.name.lower()}")
                 ms = (time.perf_counter() - started) * 1000
-                self.slm.warmed(ms)
+                self.slm.warmed(ms, answered=answer.ops is not None)
                 return ms
         return None
 

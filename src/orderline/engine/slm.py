@@ -136,6 +136,7 @@ class SlmMonitor:
     budget_ms: float
     enabled: bool = True
     warmup_ms: float | None = None
+    warmup_answered: bool = True
     recent: deque[tuple[float, bool]] = field(default_factory=lambda: deque(maxlen=50))
 
     def record(self, calls: tuple[SlmCall, ...]) -> None:
@@ -143,13 +144,16 @@ class SlmMonitor:
             timed_out = any("Timeout" in a for a in call.attempts)
             self.recent.append((call.latency_ms, timed_out))
 
-    def warmed(self, ms: float) -> None:
+    def warmed(self, ms: float, answered: bool = True) -> None:
+        """The start-up call took ``ms``; ``answered`` is False when no step of the chain answered in time."""
         self.warmup_ms = ms
-        if ms > self.budget_ms:
+        self.warmup_answered = answered
+        if ms > self.budget_ms or not answered:
             log.warning(
                 "slm_too_slow_for_budget",
                 warmup_ms=round(ms, 1),
                 budget_ms=self.budget_ms,
+                answered=answered,
                 hint="the SLM will miss its deadline on this CPU; turns fall back to clarifying questions",
             )
 
@@ -157,7 +161,7 @@ class SlmMonitor:
     def status(self) -> SlmStatus:
         if not self.enabled:
             return "off"
-        if self.warmup_ms is not None and self.warmup_ms > self.budget_ms:
+        if self.warmup_ms is not None and (self.warmup_ms > self.budget_ms or not self.warmup_answered):
             return "degraded"
         if len(self.recent) >= 5 and sum(t for _, t in self.recent) / len(self.recent) > 0.2:
             return "degraded"
