@@ -148,9 +148,7 @@ async def run_phone(
     call_sid = "CA" + uuid.uuid4().hex
     url, params = answer_call(webhook, auth_token, call_sid)
     async with PhoneCall(url, params, call_sid) as call:
-        await call.listen(0.5)
-        while call._buffer:  # the greeting plays
-            await call.listen(0.2)
+        await call.wait_until_played()  # the greeting
         for text in texts:
             result.turns.append(await call.turn(speaker.say(text), text))
             progress(1)

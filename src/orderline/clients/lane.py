@@ -39,6 +39,7 @@ class LaneClient:
         self._mic: asyncio.Task[None] | None = None
         self._speech: collections.deque[bytes] = collections.deque()
         self._spoken: asyncio.Future[float] | None = None
+        self._speech_end: float | None = None  # when the current turn's last voiced sample was sent
 
     async def __aenter__(self) -> LaneClient:
         self._ws = await websockets.connect(self.url, max_size=2**22)
@@ -86,8 +87,6 @@ class LaneClient:
                 self.events.append(event)
                 self._note(event)
             self._changed.set()
-
-    _speech_end: float | None = None
 
     def _note(self, event: dict[str, Any]) -> None:
         turn = self._current

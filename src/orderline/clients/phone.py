@@ -184,6 +184,12 @@ class PhoneCall:
             }
         )
 
+    async def wait_until_played(self) -> None:
+        """Keep the line open until the reply audio received so far has been played (the greeting, say)."""
+        await self.listen(0.5)
+        while self._buffer:
+            await self.listen(0.2)
+
     async def listen(self, seconds: float) -> None:
         """Keep the line open (silence) for ``seconds``."""
         await self.media(np.zeros(int(SAMPLE_RATE * seconds), dtype=np.float32))
@@ -220,9 +226,7 @@ async def run_call(
     call_sid = "CA" + uuid.uuid4().hex
     url, params = answer_call(webhook_url, auth_token, call_sid)
     async with PhoneCall(url, params, call_sid) as call:
-        await call.listen(0.5)
-        while call._buffer:  # let the greeting play
-            await call.listen(0.2)
+        await call.wait_until_played()  # the greeting
         out = [await call.turn(audio, said) for said, audio in turns]
         if hang_up_dtmf is not None:
             await call.dtmf(hang_up_dtmf)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,9 +206,6 @@ class Engine:
 
                 self._vad = SileroVad()
             return self._vad.sibling()
-
-    def vad_factory(self) -> Callable[[], Vad]:
-        return self.new_vad
 
     async def aclose(self) -> None:
         if self.backends is not None:
