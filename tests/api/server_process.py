@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+_CLI = (sys.executable, "-m", "orderline.cli.app")
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -73,6 +75,17 @@ class Server:
             timeout=60,
         )
         return out.stdout.decode().strip()
+
+    def create_user(self, store: str, name: str, role: str, password: str) -> None:
+        """``orderline users add`` against this server's data (the same embedded Redis)."""
+        subprocess.run(
+            [*_CLI, "users", "add", name, "--store", store, "--role", role, "--password-stdin"],
+            env=self.env,
+            input=password.encode() + b"\n",
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
 
     def client(self, key: str | None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}

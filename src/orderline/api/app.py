@@ -4,6 +4,7 @@ them through :mod:`orderline.api.deps`. Nothing is created at import time."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,9 @@ from fastapi.staticfiles import StaticFiles
 
 from orderline import __version__
 from orderline.api.auth import configured_keys
+from orderline.api.dashboard import actions as dashboard_actions
+from orderline.api.dashboard import common as dashboard
+from orderline.api.dashboard import pages as dashboard_pages
 from orderline.api.deps import Services
 from orderline.api.errors import install_handlers
 from orderline.api.middleware import BodyLimit
@@ -23,6 +27,7 @@ from orderline.engine.logs import configure_logging
 from orderline.engine.metrics import Metrics
 from orderline.engine.settings import Settings
 from orderline.engine.storage import OpenStorage, open_storage
+from orderline.transports.streams import follow_control
 
 log = structlog.get_logger("orderline.api")
 
@@ -59,6 +64,9 @@ def create_app(
         )
         app.state.services = services
         await built.warm_up()
+        control = asyncio.create_task(
+            follow_control(lambda: opened.storage.listen("control"), services.streams)
+        )
         log.info("ready", storage=opened.where, slm=built.slm.status)
         if on_ready is not None:
             await on_ready(services)
@@ -66,6 +74,9 @@ def create_app(
             yield
         finally:
             log.info("shutting_down")
+            control.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await control
             await opened.aclose()
             if engine is None:
                 await built.aclose()
@@ -82,8 +93,10 @@ def create_app(
         ],
     )
     install_handlers(app)
+    dashboard.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for router in (sessions.router, stores.router, lane.router, phone.router, talk.router, health.router):
-        app.include_router(router)
+    routers = (sessions, stores, lane, phone, talk, health, dashboard_pages, dashboard_actions)
+    for module in routers:
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=talk.STATIC), name="static")
     return app

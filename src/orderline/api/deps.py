@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,6 +13,7 @@ from orderline.engine.engine import Engine
 from orderline.engine.metrics import Metrics
 from orderline.storage.base import Storage
 from orderline.storage.keys import ApiKey, Role
+from orderline.transports.streams import LiveStreams
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Services:
     conversations: Conversations
     metrics: Metrics
     config_keys: dict[str, ApiKey]
+    streams: LiveStreams = field(default_factory=LiveStreams)
 
 
 def _services(request: Request) -> Services:

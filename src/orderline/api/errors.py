@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orderline.api.schemas import ErrorBody
-from orderline.engine.conversations import SessionNotFoundError, WorkerFullError
+from orderline.engine.conversations import SessionHeldError, SessionNotFoundError, WorkerFullError
 from orderline.engine.engine import UnknownStoreError
 from orderline.storage.base import StaleRecordError, StorageError
 
@@ -88,6 +88,14 @@ def install_handlers(app: FastAPI) -> None:
     async def _stale(request: Request, exc: StaleRecordError) -> JSONResponse:
         return error_response(409, "concurrent_turn", f"{exc}; send the turn again")
 
+    @app.exception_handler(SessionHeldError)
+    async def _held(request: Request, exc: SessionHeldError) -> JSONResponse:
+        return error_response(
+            409,
+            "session_held",
+            f"a crew member ({exc.by}) has this conversation; it is theirs until handed back",
+        )
+
     @app.exception_handler(StorageError)
     async def _storage(request: Request, exc: StorageError) -> JSONResponse:
         log.error("storage_error", error=str(exc))
@@ -132,7 +140,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     descriptions = {
         404: "Unknown store or session.",
-        409: "A concurrent turn on the same session saved first; retry.",
+        409: "A concurrent turn on the same session saved first (retry), or the crew holds the session.",
         503: "The worker is full or storage is unreachable; see Retry-After.",
     }
     extra: dict[int | str, dict[str, Any]] = {

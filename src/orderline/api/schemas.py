@@ -109,6 +109,10 @@ class SessionPublic(BaseModel):
     order: Ticket
     turn_count: int
     turns: list[TurnPublic] = Field(description="The most recent turns (the log is bounded).")
+    held_by: str | None = Field(
+        None,
+        description="The crew member who has taken the conversation over; turns are refused (409) meanwhile.",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -123,6 +127,7 @@ class SessionPublic(BaseModel):
             order=order,
             turn_count=record.turn_count,
             turns=[TurnPublic.of(t) for t in record.turns],
+            held_by=record.held_by,
             created_at=record.created_at,
             updated_at=record.updated_at,
         )

@@ -15,7 +15,15 @@ from rich.table import Table
 from orderline.bench import pizza as pizza_bench
 from orderline.bench import turns as turns_bench
 from orderline.bench.machine import machine_info
-from orderline.cli import clients_cmd, conversations_cmd, serve_cmd, slm_cmds, train_cmd, voice_cmd
+from orderline.cli import (
+    clients_cmd,
+    conversations_cmd,
+    serve_cmd,
+    slm_cmds,
+    train_cmd,
+    users_cmd,
+    voice_cmd,
+)
 from orderline.cli.paths import reports_dir, resolve_menu
 from orderline.cli.view import print_order
 from orderline.core.errors import OrderlineError
@@ -43,6 +51,7 @@ app.command("serve-slm")(slm_cmds.serve_slm)
 app.command("voice")(voice_cmd.voice)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(serve_cmd.keys_app, name="keys")
+app.add_typer(users_cmd.users_app, name="users")
 app.command("lane-client")(clients_cmd.lane_client)
 app.command("phone-client")(clients_cmd.phone_client)
 bench_app.command("wire")(clients_cmd.bench_wire)

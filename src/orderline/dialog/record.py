@@ -114,6 +114,9 @@ class ConversationRecord(BaseModel):
     turns: tuple[TurnRecord, ...] = ()
     turn_count: int = 0
     version: int = Field(0, description="Incremented by every save; a save from a stale copy is refused.")
+    held_by: str | None = Field(
+        None, description="A crew member has taken the conversation over: the engine neither speaks nor acts."
+    )
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
 

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 import structlog
 
 from orderline.core.commands import Command
-from orderline.core.events import OrderSubmitted
+from orderline.core.events import (
+    ClarificationNeeded,
+    HandedOff,
+    ModifierUnplaced,
+    NotUnderstood,
+    OrderSubmitted,
+)
 from orderline.dialog.record import (
     Channel,
     ConversationRecord,
@@ -35,13 +41,25 @@ from orderline.order.machine import new_order
 from orderline.order.revalidate import revalidate
 from orderline.order.state import Order
 from orderline.order.ticket import ticket
-from orderline.storage.base import StaleRecordError, Storage, SubmitResult, SubmittedOrder
+from orderline.storage.base import StaleRecordError, Storage, SubmitResult, SubmittedOrder, TurnStat
 
 log = structlog.get_logger("orderline.conversations")
 
 
 class SessionNotFoundError(LookupError):
     """No live record for that session id (never existed, expired, or belongs to another store)."""
+
+
+class SessionHeldError(RuntimeError):
+    """A crew member has taken this conversation over: the engine does not act on it until handed back."""
+
+    def __init__(self, session_id: str, by: str) -> None:
+        super().__init__(f"session {session_id} is held by {by}")
+        self.by = by
+
+
+ARCHIVE_TTL_S = 7 * 24 * 3600
+"""A submitted order's conversation stays readable on the dashboard this long."""
 
 
 class WorkerFullError(RuntimeError):
@@ -71,6 +89,7 @@ class TurnOutcome:
     turn: TurnRecord
     replayed: bool = False  # the same idempotency key was seen: the stored turn is returned, nothing re-run
     submitted: SubmitResult | None = None
+    stat: TurnStat | None = None  # a spoken turn's statistics, kept once its first reply audio is out
 
 
 @dataclass
@@ -144,6 +163,10 @@ class Conversations:
             order=order,
         )
         saved = await self.storage.save_record(record, self.engine.settings.session_ttl_s)
+        await self.storage.touch_live(store_id, session_id, time.time())
+        await self.storage.publish(
+            store_id, {"type": "session", "session": session_id, "channel": channel.value}
+        )
         log.info("session_started", store=store_id, session=session_id, channel=channel.value)
         return saved
 
@@ -168,6 +191,8 @@ class Conversations:
         last = record.last_turn
         if idempotency_key is not None and last is not None and last.idempotency_key == idempotency_key:
             return TurnOutcome(record, last, replayed=True)
+        if record.held_by is not None:
+            raise SessionHeldError(session_id, record.held_by)
         ctx = await self.context(record)
         planned = await ctx.session().plan(text)
         return await self.commit(record, ctx, planned, idempotency_key=idempotency_key, started=started)
@@ -195,13 +220,17 @@ class Conversations:
         idempotency_key: str | None = None,
         started: float | None = None,
         voice: VoiceTimings | None = None,
+        crew: bool = False,
     ) -> TurnOutcome:
         """Make a planned turn happen: submit a confirmed order (exactly once), then save the record.
 
         Raises:
+            SessionHeldError: a crew member holds the conversation (``crew`` turns excepted).
             StaleRecordError: the record changed since it was read.
             StorageError: Redis is unreachable.
         """
+        if record.held_by is not None and not crew:
+            raise SessionHeldError(record.session_id, record.held_by)
         structlog.contextvars.bind_contextvars(
             store=record.store, session=record.session_id, turn=record.turn_count + 1
         )
@@ -265,25 +294,58 @@ class Conversations:
         saved = await self.storage.save_record(new, self.engine.settings.session_ttl_s)
         if turn.order.is_closed:
             self.live.end(record.session_id)
+            await self.storage.end_live(record.store, record.session_id)
+        else:
+            await self.storage.touch_live(record.store, record.session_id, time.time())
+        if submitted is not None:
+            await self.storage.archive(saved, ARCHIVE_TTL_S)
         self.metrics.live_sessions.set(len(self.live))
         self.metrics.observe_turn(
             record.store, record.channel.value, entry.timings, entry.events, entry.slm_calls
         )
         self.engine.slm.record(entry.slm_calls)
+        stat = turn_stat(record, entry)
+        if voice is None:
+            await self.storage.add_stat(record.store, stat)
         await self.storage.publish(
             record.store,
             {"type": "turn", "session": record.session_id, "turn": entry.n, "state": entry.state.value},
         )
         log.info("turn", state=entry.state.value, ms=entry.timings.total_ms, slm_calls=len(entry.slm_calls))
-        return TurnOutcome(saved, entry, submitted=submitted)
+        return TurnOutcome(saved, entry, submitted=submitted, stat=stat if voice is not None else None)
 
     async def apply(
-        self, record: ConversationRecord, commands: tuple[Command, ...], text: str
+        self, record: ConversationRecord, commands: tuple[Command, ...], text: str, *, crew: bool = False
     ) -> TurnOutcome:
         """A turn that did not come from words (a keypad press, the crew): ``commands`` as given."""
         ctx = await self.context(record)
         understanding = Understanding(text=text, commands=commands, coverage=Coverage())
-        return await self.commit(record, ctx, ctx.session().outcome(text, understanding, 0.0))
+        return await self.commit(record, ctx, ctx.session().outcome(text, understanding, 0.0), crew=crew)
+
+    async def hold(self, session_id: str, store_id: str, who: str | None) -> ConversationRecord:
+        """A crew member takes the conversation over (``who``) or hands it back (None); every worker's
+        stream for it hears of it on the control channel.
+
+        Raises:
+            SessionNotFoundError: unknown or expired session, or one of another store.
+        """
+        for _ in range(5):
+            record = await self.get(session_id, store_id)
+            if record.held_by == who:
+                return record
+            try:
+                saved = await self.storage.save_record(
+                    record.model_copy(update={"held_by": who}), self.engine.settings.session_ttl_s
+                )
+            except StaleRecordError:
+                continue
+            action = "takeover" if who is not None else "handback"
+            by = who if who is not None else (record.held_by or "")
+            await self.storage.control({"action": action, "session": session_id, "by": by})
+            await self.storage.publish(store_id, {"type": action, "session": session_id, "by": by})
+            log.info("session_" + action, store=store_id, session=session_id, by=by)
+            return saved
+        raise StaleRecordError(f"session {session_id} kept changing")
 
     async def note_heard(
         self, session_id: str, turn_n: int, said: tuple[str, ...]
@@ -301,3 +363,23 @@ class Conversations:
             except StaleRecordError:
                 continue
         return None
+
+
+def turn_stat(record: ConversationRecord, entry: TurnRecord) -> TurnStat:
+    """What the metrics page keeps of one turn."""
+    t = entry.timings
+    return TurnStat(
+        at=entry.at.timestamp(),
+        channel=record.channel.value,
+        total_ms=t.total_ms,
+        first_audio_ms=t.first_audio_ms,
+        endpoint_ms=t.endpoint_ms,
+        asr_ms=t.asr_ms,
+        nlu_ms=t.nlu_ms,
+        tts_first_ms=t.tts_first_ms,
+        slm_calls=len(entry.slm_calls),
+        slm_fallbacks=sum(1 for c in entry.slm_calls if not c.ok or len(c.attempts) > 1),
+        clarify=any(isinstance(e, ClarificationNeeded) for e in entry.events),
+        handoff=any(isinstance(e, HandedOff) for e in entry.events),
+        unplaced=any(isinstance(e, ModifierUnplaced | NotUnderstood) for e in entry.events),
+    )

@@ -5,7 +5,8 @@ Keys (``ol:`` prefix):
 - ``ol:orders:{store}`` stream of submitted orders; ``ol:submitted:{order_id}`` the stream entry id, the
   idempotency key (set in the same Lua script as the ``XADD``, so a crash cannot leave one without the other);
 - ``ol:avail:{store}`` set of 86'd item and option ids; ``ol:keys`` hash of API keys (hashed secrets);
-- ``ol:rl:{key}:{minute}`` request counters; channel ``ol:events:{store}`` carries turn events.
+- ``ol:rl:{key}:{minute}`` request counters; channel ``ol:events:{store}`` carries turn events;
+- the dashboard's keys: see :mod:`orderline.storage.redis_board`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from redis.exceptions import RedisError
 from orderline.dialog.record import ConversationRecord
 from orderline.storage.base import StaleRecordError, StorageError, SubmitResult, SubmittedOrder
 from orderline.storage.keys import ApiKey
+from orderline.storage.redis_board import BoardMixin
 
 _SAVE = """
 local current = redis.call('HGET', KEYS[1], 'version')
@@ -47,8 +49,9 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-class RedisStorage:
-    """Sessions, order streams, availability, keys, rate limits and events on one Redis connection pool."""
+class RedisStorage(BoardMixin):
+    """Sessions, order streams, availability, keys, rate limits, events and the dashboard's data on one Redis
+    connection pool."""
 
     def __init__(self, client: aioredis.Redis, prefix: str = "ol") -> None:
         self.client = client
@@ -63,9 +66,6 @@ class RedisStorage:
     @classmethod
     def from_socket(cls, path: str) -> RedisStorage:
         return cls(aioredis.Redis(unix_socket_path=path, socket_timeout=5, socket_connect_timeout=5))
-
-    def _key(self, *parts: str) -> str:
-        return ":".join((self.prefix, *parts))
 
     async def ping(self) -> bool:
         try:

@@ -49,10 +49,11 @@ from orderline.dialog.hearing import sounds_complete, sounds_unfinished
 from orderline.dialog.record import ConversationRecord, VoiceTimings
 from orderline.dialog.session import TextSession
 from orderline.dialog.voice import Prepared, VoiceSession
-from orderline.engine.conversations import Conversations, TurnContext
+from orderline.engine.conversations import Conversations, SessionHeldError, TurnContext
 from orderline.engine.engine import Engine
 from orderline.order.state import Order
 from orderline.order.ticket import ticket
+from orderline.storage.base import StaleRecordError, TurnStat
 from orderline.tts.base import AudioChunk
 
 Float32Array = NDArray[np.float32]
@@ -124,6 +125,7 @@ class _Reply:
     sent_ms: int = 0
     started: float | None = None  # wall clock of the first frame
     heard_marks: set[str] = field(default_factory=set)
+    stat: TurnStat | None = None  # kept with the first-audio time once the first frame is out
 
     def played_ms(self) -> int:
         if self.started is None:
@@ -192,22 +194,39 @@ class VoiceRunner:
                 await task
 
     async def takeover(self, who: str) -> None:
-        """Crew takes the conversation: the engine stops speaking and stops acting on the order."""
-        self.taken_over = True
-        self._prep = None
-        await self._stop_speaking(barged=False)
-        await self.out.event("takeover", {"by": who})
+        """Crew takes the conversation (from the lane socket): held in the record, so every worker and the
+        dashboard know; the engine stops speaking and stops acting on the order."""
+        self.record = await self.conversations.hold(self.record.session_id, self.record.store, who)
+        await self.held(who)
 
     async def handback(self, who: str) -> None:
         """Crew hands the conversation back; the engine resumes from the stored record."""
+        self.record = await self.conversations.hold(self.record.session_id, self.record.store, None)
+        await self.released(who)
+
+    async def held(self, who: str) -> None:
+        """The conversation is held by the crew (said here, or on the control channel by the dashboard)."""
+        if self.taken_over:
+            return
+        self.taken_over = True
+        self._cancel_preparation()
+        await self._stop_speaking(barged=False)
+        await self.out.event("takeover", {"by": who})
+
+    async def released(self, who: str) -> None:
+        """Handed back: resume from the stored record (the crew may have changed the order)."""
         fresh = await self.conversations.storage.load_record(self.record.session_id)
         if fresh is not None:
             self.record = fresh
+        if not self.taken_over:
+            return
         self.taken_over = False
         await self.out.event("handback", {"by": who})
 
     async def handoff(self, reason: str, text: str) -> None:
         """Hand the conversation to the crew now (a keypad 0, a crew button): the order is kept as it is."""
+        if self.taken_over:
+            return  # the crew already has it
         async with self._turn_lock:
             self._cancel_preparation()
             await self._stop_speaking(barged=False)
@@ -334,7 +353,22 @@ class VoiceRunner:
                 tts_first_ms=round(timings["tts_first"], 2),
                 prepared=was_prepared,
             )
-            outcome = await self.conversations.commit(self.record, ctx, prepared.turn, voice=voice)
+            if self.taken_over:
+                return
+            try:
+                outcome = await self.conversations.commit(self.record, ctx, prepared.turn, voice=voice)
+            except (StaleRecordError, SessionHeldError):
+                # someone else wrote the record (the crew took over or edited the order): re-read it;
+                # a held conversation is the crew's, otherwise the customer hears the turn run afresh
+                fresh = await self.conversations.storage.load_record(self.record.session_id)
+                if fresh is None:
+                    return
+                self.record = fresh
+                if fresh.held_by is not None:
+                    await self.held(fresh.held_by)
+                    return
+                prepared, ctx, _work_ms = await self._prepare(event.audio)
+                outcome = await self.conversations.commit(self.record, ctx, prepared.turn, voice=voice)
             self.record = outcome.record
             n = outcome.turn.n
             await self.out.event(
@@ -352,7 +386,9 @@ class VoiceRunner:
             )
             await self.out.event("reply", {"turn": n, "text": outcome.turn.reply})
             speech_end = detected - endpoint_ms / 1000
-            self._start_speaking(prepared.first, prepared.rest, turn=n, speech_end=speech_end)
+            self._start_speaking(
+                prepared.first, prepared.rest, turn=n, speech_end=speech_end, stat=outcome.stat
+            )
             if self.record.order.state.value == "handed_off":
                 await self.out.event(
                     "handoff",
@@ -370,11 +406,19 @@ class VoiceRunner:
         return await loop.run_in_executor(self.engine.pool, next, chunks, None)
 
     def _start_speaking(
-        self, first: AudioChunk | None, rest: Iterator[AudioChunk], *, turn: int, speech_end: float | None
+        self,
+        first: AudioChunk | None,
+        rest: Iterator[AudioChunk],
+        *,
+        turn: int,
+        speech_end: float | None,
+        stat: TurnStat | None = None,
     ) -> None:
         if first is None or self.closed or self.taken_over:
+            if stat is not None:
+                self._spawn(self.conversations.storage.add_stat(self.record.store, stat))
             return
-        reply = _Reply(turn)
+        reply = _Reply(turn, stat=stat)
         self._reply = reply
         self._speaking = self._spawn(self._speak(reply, first, rest, speech_end))
 
@@ -415,10 +459,11 @@ class VoiceRunner:
                     if reply.started is None:
                         reply.started = time.perf_counter()
                         if speech_end is not None:
-                            await self.out.event(
-                                "first_audio",
-                                {"turn": reply.turn, "ms": round((reply.started - speech_end) * 1000, 1)},
-                            )
+                            ms = round((reply.started - speech_end) * 1000, 1)
+                            await self.out.event("first_audio", {"turn": reply.turn, "ms": ms})
+                            if reply.stat is not None:
+                                stat = reply.stat.model_copy(update={"first_audio_ms": ms})
+                                self._spawn(self.conversations.storage.add_stat(self.record.store, stat))
                     reply.sent_ms += round(min(frame, pcm.size - start) * 1000 / self.out.out_rate)
                 await self.out.mark(name)
                 index += 1

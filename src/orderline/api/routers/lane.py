@@ -86,6 +86,7 @@ async def lane_stream(ws: WebSocket, store: str, lane: str) -> None:
         return
     out = wire.LaneOut(ws)
     runner = VoiceRunner(services.engine, services.conversations, record, out)
+    services.streams.add(record.session_id, runner)
     await out.event(
         "ready",
         {
@@ -123,6 +124,7 @@ async def lane_stream(ws: WebSocket, store: str, lane: str) -> None:
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
+        services.streams.remove(record.session_id)
         await runner.close()
         log.info("lane_closed", store=store, lane=lane, session=record.session_id)
         with contextlib.suppress(Exception):

@@ -129,6 +129,7 @@ async def twilio_stream(ws: WebSocket) -> None:
                 runner = await _start_call(ws, services, grant.store, event)
                 if runner is None:
                     return
+                services.streams.add(runner.record.session_id, runner)
                 continue
             if start is None or runner is None:
                 await _close(ws, 1008, f"{type(event).__name__.lower()} before start")
@@ -149,6 +150,7 @@ async def twilio_stream(ws: WebSocket) -> None:
         pass
     finally:
         if runner is not None:
+            services.streams.remove(runner.record.session_id)
             await runner.close()
         with contextlib.suppress(Exception):
             await ws.close(1000)
