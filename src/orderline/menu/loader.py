@@ -119,4 +119,8 @@ def load_menu(path: str | Path) -> Menu:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "<yaml>"
         raise MenuError(str(p), [f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+    except (ValueError, TypeError, AttributeError, LookupError, ArithmeticError, RecursionError) as exc:
+        # PyYAML's constructors let plain Python errors out for some scalars ("2001-02-30", "!!int x",
+        # "!!int _", "!!bool x", "!!timestamp x"), and nesting past the recursion limit
+        raise MenuError(str(p), [f"<yaml>: not valid YAML ({type(exc).__name__}: {exc})"]) from None
     return parse_menu(data, str(p))

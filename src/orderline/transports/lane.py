@@ -56,7 +56,7 @@ def parse_hello(text: str) -> Hello:
     """
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON; an int past Python's digit limit; nesting too deep
         raise LaneProtocolError(
             "bad_message", "the first message must be a JSON hello", CLOSE_UNSUPPORTED
         ) from None
@@ -104,7 +104,7 @@ def parse_control(text: str) -> dict[str, Any]:
     """
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # as in parse_hello
         raise LaneProtocolError("bad_message", "control messages are JSON objects", close_code=None) from None
     if not isinstance(data, dict) or data.get("type") not in ("takeover", "handback", "bye"):
         raise LaneProtocolError("unknown_message", "known messages: takeover, handback, bye", close_code=None)

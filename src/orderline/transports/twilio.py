@@ -97,7 +97,7 @@ def _int(data: Mapping[str, Any], key: str, default: int = 0) -> int:
     value = data.get(key, default)
     try:
         return int(value)  # Twilio sends numbers as strings ("timestamp": "5")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity (json reads it as a float)
         raise TwilioWireError(f"field {key!r} must be a number, got {value!r}") from None
 
 
@@ -111,7 +111,7 @@ def parse(text: str | bytes) -> Inbound:
         raise TwilioWireError("Twilio Media Streams messages are text frames, not binary", close_code=1003)
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON; an int past Python's digit limit; nesting too deep
         raise TwilioWireError("message is not JSON", close_code=1003) from None
     if not isinstance(data, dict):
         raise TwilioWireError("message is not a JSON object", close_code=1003)
