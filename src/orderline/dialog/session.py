@@ -6,7 +6,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from orderline.core.commands import Command
+from orderline.core.commands import Command, Unplaced
 from orderline.core.events import Event
 from orderline.menu.schema import Menu
 from orderline.nlu.base import Understander
@@ -76,6 +76,9 @@ class TextSession:
         """The order and events the commands would give from the current order (pure)."""
         events: list[Event] = []
         order = self.order
+        if commands and isinstance(commands[0], Unplaced) and order.asked:
+            # last turn's question was read by understanding; this turn asks its own
+            order = order.model_copy(update={"asked": ()})
         for command in commands:
             order, new_events = transition(order, command, self.menu)
             events.extend(new_events)

@@ -48,7 +48,8 @@ def find_call_points(
 ) -> list[CallPoint]:
     """The calls an utterance needs (often none)."""
     cov = understanding.coverage
-    trouble = [*cov.unknown, *cov.fuzzy]
+    off = [(s.start, s.end) for s in cov.off_menu]  # "we don't have garlic knots": nothing to ask
+    trouble = [s for s in (*cov.unknown, *cov.fuzzy) if not any(a <= s.start < b for a, b in off)]
     if not trouble:
         return []
     tokens = cov.tokens

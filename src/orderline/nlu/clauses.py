@@ -8,7 +8,8 @@ from orderline.nlu.vocab import Kind
 from orderline.order.state import Order, OrderLine
 
 VERBS = (Kind.REMOVE, Kind.CHANGE, Kind.CORRECT)
-CLAUSE_END_POS = frozenset({"add", "and add", "plus", "also", "and also", "add on"})
+CLAUSE_END_POS = frozenset({"add", "and add", "plus", "also", "and also", "add on", "put"})
+"""Words that start a new ordering clause after a verb clause: "take off the ham and put bacon on"."""
 
 
 def nth_line(order: Order, ordinal: int) -> OrderLine | None:

@@ -24,6 +24,8 @@ class Coverage(BaseModel):
         fuzzy: words matched only approximately (e.g. a mis-recognised topping).
         modifier_spans: spans that carried modifier instructions ("no onions, extra pickles").
         confidence: 1.0 when every content word matched exactly; lower with fuzzy or unknown words.
+        off_menu: phrases asking for food or drink the menu does not have ("garlic knots"); they are
+            answered "we don't have ...", so no model call is made for them.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -34,6 +36,7 @@ class Coverage(BaseModel):
     modifier_spans: tuple[Span, ...] = ()
     references: bool = False
     confidence: float = 1.0
+    off_menu: tuple[Span, ...] = ()
 
     @property
     def complete(self) -> bool:

@@ -125,7 +125,8 @@ def parse_dsl(text: str, ctx: CallContext) -> DslOps:
     line: int | None = None
     if words[0].startswith("line="):
         value = words.pop(0)[5:]
-        if not value.isdigit() or not 1 <= int(value) <= ctx.n_lines:
+        # the grammar's words only: str.isdigit() also takes "²" (int() does not) and 5,000-digit numbers
+        if value not in {str(n) for n in range(1, ctx.n_lines + 1)}:
             raise DslError(f"no order line {value!r}")
         line = int(value)
     if words == [NONE]:

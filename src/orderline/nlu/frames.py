@@ -48,6 +48,7 @@ class Frame:
     all_ref: bool = False  # "on both", "them all": every item just mentioned
     conj_before: bool = False  # an "and"/"or" came between the previous frame and this one
     partitive: bool = False  # "two of them": a part of the item just named, not a new one
+    slot_part: bool = False  # "one with a coke": a part of a split whose change is the item named
     start: int = 0
     end: int = 0
     confidence: float = 1.0
@@ -80,7 +81,15 @@ def resolve_senses(tags: list[Tag], menu: Menu) -> list[Tag]:
                 out.append(tag.only(Kind.QTY))
             continue
         prev = tags[k - 1] if k > 0 else None
-        if tag.has(Kind.QTY) and tag.text == "one" and prev is not None and prev.kind is Kind.SIZE:
+        before = tags[k - 2] if k > 1 else None
+        after_all = before is not None and before.kind is Kind.REF and before.text in PLURAL_REFS
+        if (
+            tag.has(Kind.QTY)
+            and tag.text == "one"
+            and prev is not None
+            and prev.kind is Kind.SIZE
+            and not after_all  # "both medium, one with a coke": a part, not "a medium one"
+        ):
             out.append(Tag((Sense(Kind.REF, "one"),), tag.start, tag.end, tag.text))  # "a small one"
             continue
         if tag.has(Kind.QTY) and tag.text in ("a", "an"):
@@ -147,12 +156,13 @@ class _Scan:
     pos_after_head: bool = False  # "a pie with ham ..." : what follows "with" belongs to the pie
     since_head: bool = False  # a quantity, size or ordinal came after the current head
     count: int | None = None  # "with two pumps of vanilla": a count for the next option
+    part_with: bool = False  # "one with" / "the other with" before any item: a split part follows
 
     def close(self, start: int) -> None:
         if not self.cur.empty:
             self.frames.append(self.cur)
         self.cur = Frame(start=start)
-        self.pos_after_head = self.since_head = False
+        self.pos_after_head = self.since_head = self.part_with = False
         self.mods_at_conj = 0
 
     def begin(self, start: int) -> Frame:
@@ -187,10 +197,12 @@ class FrameBuilder:
             st.cur.end = max(st.cur.end, tag.end)
             st.prev = tag
         st.close(0)
-        return _distribute(_merge_leading_mods(_inherit_pronouns(st.frames), self.menu))
+        return _distribute(_merge_leading_mods(_inherit_pronouns(st.frames), self.menu), self.menu)
 
     def _step(self, st: _Scan, tag: Tag, nxt: Tag | None, rest: list[Tag]) -> None:
         kind = tag.kind
+        if kind is Kind.QTY and tag.text in ("a", "an") and st.part_with:
+            return  # "one with a coke": the article of the part's item
         if kind is Kind.QTY and tag.text in ("a", "an") and self._article(st, rest):
             if st.prev is not None and st.prev.kind is Kind.CONJ:
                 st.neg = False  # "no whipped cream and an extra shot"
@@ -250,6 +262,13 @@ class FrameBuilder:
             st.neg = False
             if st.cur.head is not None and not st.since_head:
                 st.pos_after_head = True
+            cur = st.cur
+            if (
+                cur.head is None
+                and not cur.mods
+                and ((cur.qty is not None and not cur.qty_weak) or cur.ordinal == -2)
+            ):
+                st.part_with = True  # "two meals, one with a coke": the coke may be that one's drink
         elif kind is Kind.SIDE and st.cur.mods:
             st.cur.mods[-1].on_side = True
             st.cur.mods[-1].negated = False  # "no tomato and the sauce on the side": wanted, aside
@@ -357,6 +376,8 @@ class FrameBuilder:
         if cur.head is not None:
             st.close(tag.start)
         cur = st.begin(tag.start)
+        cur.slot_part = st.part_with
+        st.part_with = False
         cur.head, cur.head_alts = items[0], items[1:]
         cur.confidence = min(cur.confidence, tag.confidence)
         st.neg, st.level = False, None
@@ -411,11 +432,13 @@ def _merge_leading_mods(frames: list[Frame], menu: Menu) -> list[Frame]:
     return out
 
 
-def _distribute(frames: list[Frame]) -> list[Frame]:
+def _distribute(frames: list[Frame], menu: Menu) -> list[Frame]:
     """ "two pizzas, one with ham and one with olives" -> two frames of one pizza each.
 
     The parts may cover only some of the count: "three cheeseburgers, two of them with no onions"
-    is two with the change and one plain, so the total stays what the customer said.
+    is two with the change and one plain, so the total stays what the customer said. A part's change
+    may be an item for a combo slot ("two meals, both medium, one with a coke and one with a sprite"):
+    the part is one combo followed by its item, which then fills that combo's slot.
     """
     out: list[Frame] = []
     k = 0
@@ -425,11 +448,22 @@ def _distribute(frames: list[Frame]) -> list[Frame]:
             out.append(parent)
             k += 1
             continue
+        combo = menu.item(parent.head)
+        slots = {c for slot in combo.slots for c in slot.choices} if combo is not None else set()
         parts: list[Frame] = []
         count = 0
         j = k + 1
+        both = frames[j] if j < len(frames) else None
+        if both is not None and both.all_ref and both.head is None and both.size and not both.mods:
+            parent.size = parent.size or both.size  # "two meals, both medium, one with ..."
+            j += 1
         while j < len(frames) and count < parent.qty:
             part = frames[j]
+            if part.slot_part and part.head in slots and part.ref_item is None and not part.all_ref:
+                parts.append(part)
+                count += 1
+                j += 1
+                continue
             if part.head is not None or part.ref_item is not None or part.all_ref:
                 break
             if part.qty is None and part.ordinal is None:
@@ -448,7 +482,19 @@ def _distribute(frames: list[Frame]) -> list[Frame]:
             out.append(parent)  # "two cokes ... two": nothing to split
             k += 1
             continue
+        if j > k + 1 and not parts:
+            out.append(parent)
+            k += 1
+            continue
         for part in parts:
+            if part.slot_part:
+                # one combo, then its slot's item: the matcher puts the item into that combo
+                item = Frame(qty=1, size=part.size, head=part.head, head_alts=part.head_alts)
+                item.mods, item.start, item.end = part.mods, part.start, part.end
+                whole = Frame(qty=1, size=parent.size, head=parent.head, head_alts=parent.head_alts)
+                whole.mods, whole.start, whole.end = list(parent.mods), part.start, part.start
+                out.extend((whole, item))
+                continue
             part.head, part.head_alts = parent.head, parent.head_alts
             part.qty = part.qty if part.qty is not None and part.ordinal is None else 1
             part.qty_weak = False

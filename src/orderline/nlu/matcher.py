@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from orderline.core.commands import (
     AddItem,
@@ -21,6 +22,7 @@ from orderline.core.commands import (
     Done,
     FillSlot,
     Handoff,
+    ModifierSpec,
     ModifyLine,
     RemoveLine,
     ReplaceItem,
@@ -28,15 +30,30 @@ from orderline.core.commands import (
     SetSize,
     SlotSpec,
     Undo,
+    Unplaced,
 )
 from orderline.core.events import ClarificationNeeded
 from orderline.core.provenance import Provenance, Source
 from orderline.core.text import normalize
 from orderline.menu.schema import Menu
-from orderline.nlu.accounting import coverage_of, unplaced_modifiers
+from orderline.nlu.accounting import (
+    coverage_of,
+    off_menu_spans,
+    unexplained_words,
+    unplaced_modifiers,
+    without_spans,
+)
 from orderline.nlu.clauses import clauses, more_after, nth_line
 from orderline.nlu.coverage import Understanding
-from orderline.nlu.frames import Frame, FrameBuilder, frame_specs, infer_head, option_fits, resolve_senses
+from orderline.nlu.frames import (
+    Frame,
+    FrameBuilder,
+    ModMention,
+    frame_specs,
+    infer_head,
+    option_fits,
+    resolve_senses,
+)
 from orderline.nlu.references import repeat_line
 from orderline.nlu.tagger import Tag, Tagger
 from orderline.nlu.vocab import Kind
@@ -46,6 +63,17 @@ from orderline.order.state import DialogState, Order, OrderLine
 
 NO_SUCH_LINE = 0  # line ids start at 1: the machine rejects this with "couldn't find that in your order"
 _ADDING = frozenset({"add", "and add", "plus", "also", "and also", "add on", "as well as"})
+
+
+def _another_option(tags: list[Tag]) -> bool:
+    """Is a "another"/"one more" said right before an option (and no item named)?"""
+    if any(t.kind is Kind.ITEM for t in tags):
+        return False
+    for k, tag in enumerate(tags):
+        if tag.kind is Kind.REPEAT:
+            after = next((t for t in tags[k + 1 :] if t.kind is not Kind.FILLER), None)
+            return after is not None and after.kind in (Kind.OPTION, Kind.LEVEL)
+    return False
 
 
 class RuleMatcher:
@@ -70,11 +98,14 @@ class RuleMatcher:
         """Commands for one utterance, given the order so far (read-only)."""
         started = time.perf_counter()
         tokens = normalize(text)
-        raw = self.tagger.tag(tokens)
+        tagged = self.tagger.tag(tokens)
+        off_menu = off_menu_spans(tokens, tagged)
+        raw = without_spans(tagged, off_menu)  # "garlic knots": the garlic is no topping
         tags = resolve_senses(raw, self.menu)
         commands = self._commands(tags, order, text, tokens, raw)
         commands.extend(unplaced_modifiers(tokens, tags, commands))
-        coverage = coverage_of(tokens, raw, tags)
+        commands = unexplained_words(self.menu, tokens, raw, tags, commands, off_menu)
+        coverage = coverage_of(tokens, raw, tags, off_menu)
         latency = (time.perf_counter() - started) * 1000
         provenance = Provenance(
             source=Source.RULE, name=self.name, confidence=coverage.confidence, latency_ms=latency, span=text
@@ -98,6 +129,9 @@ class RuleMatcher:
             commands.append(ClearOrder())
         elif Kind.UNDO in kinds and not content:
             return [Undo()]
+        answered = self._answer_asked(tags, order)
+        if answered is not None:
+            return answered
         view = order
         pending = first_missing(order, self.menu) if order.state is DialogState.CLARIFYING else None
         if Kind.UNDO in kinds and content and pending is not None:
@@ -105,6 +139,11 @@ class RuleMatcher:
             commands.append(RemoveLine(line=pending.line))
             view, _ = transition(view, commands[-1], self.menu)
         adding = any(t.kind is Kind.POS and t.text in _ADDING for t in tags)
+        if Kind.REPEAT in kinds and _another_option(tags):
+            # "another extra shot", "one more pump of vanilla": more of an option, not another line
+            tags = [t for t in tags if t.kind is not Kind.REPEAT]
+            kinds = {t.kind for t in tags}
+            adding = True
         if Kind.REPEAT in kinds and Kind.ITEM not in kinds and order.lines:
             commands.extend(repeat_line(self.menu, self.builder, tags, tokens, raw, view))
             if Kind.DONE in kinds:
@@ -141,6 +180,71 @@ class RuleMatcher:
             commands.append(CannotHandle(reason="no menu item or request recognised", text=text))
         return commands
 
+    # -- answers to "Which one gets no onions?" ----------------------------------------------------
+
+    def _answer_asked(self, tags: list[Tag], order: Order) -> list[Command] | None:
+        """The answer to the last turn's question about modifier words no line took: "yes" (the one
+        line asked about), "both", "the burger", "the first one". None when the words are not an
+        answer (they are understood as usual, and the question lapses)."""
+        asked = [q for q in order.asked if q.options and q.asks and q.lines]
+        if not asked:
+            return None
+        kinds = {t.kind for t in tags}
+        if kinds & {Kind.OPTION, Kind.SIZE, Kind.NO, Kind.NEG, Kind.CANCEL, Kind.UNDO, Kind.REMOVE}:
+            return None
+        frames = [f for f in self.builder.build(tags) if not f.empty]
+        if any(f.mods or f.size or (f.qty is not None and not f.qty_weak) for f in frames):
+            return None
+        commands: list[Command] = []
+        for question in asked:
+            lines = [ln for ln in order.lines if ln.id in question.lines]
+            chosen = self._chosen_lines(frames, lines, order)
+            if chosen is None and Kind.YES in kinds and len(lines) == 1:
+                chosen = lines  # "Should the Cheeseburger have no onions?" "Yes."
+            if chosen is None and Kind.YES in kinds:
+                # "yes" to "which one?": ask again, so the words are still not dropped
+                commands.append(Unplaced(words=question.words, options=question.options))
+                continue
+            if chosen is None:
+                return None
+            for line in chosen:
+                specs = self._specs_of(question.words, line.item)
+                if specs:
+                    commands.append(ModifyLine(line=line.id, modifiers=specs))
+        if Kind.DONE in kinds:
+            commands.append(Done())
+        return commands or None
+
+    def _chosen_lines(
+        self, frames: list[Frame], lines: list[OrderLine], order: Order
+    ) -> list[OrderLine] | None:
+        if any(f.all_ref for f in frames):
+            return lines  # "both", "all of them"
+        chosen: list[OrderLine] = []
+        for frame in frames:
+            line: OrderLine | None = None
+            if frame.ordinal is not None:
+                line = nth_line(order, frame.ordinal)
+            named = frame.head or frame.ref_item
+            if line is None and named is not None:
+                line = next(
+                    (ln for ln in reversed(lines) if named in (ln.item, self._main_of(ln.item))), None
+                ) or next((ln for ln in reversed(lines) if self._same_category(ln.item, named)), None)
+            if line is not None and line in lines and line not in chosen:
+                chosen.append(line)
+        return chosen or None
+
+    def _specs_of(self, words: str, item_id: str) -> tuple[ModifierSpec, ...]:
+        """The modifier specs of words asked about, read again for the line they turn out to be for."""
+        tags = resolve_senses(self.tagger.tag(normalize(words)), self.menu)
+        return tuple(
+            s
+            for f in self.builder.build(tags)
+            for s in frame_specs(f, self.menu, item_id)
+            if self.menu.item(item_id) is not None
+            and self.menu.find_option(self.menu.item_index[item_id], s.option) is not None
+        )
+
     # -- ordering clauses ------------------------------------------------------------------------
 
     def _order(self, tags: list[Tag], order: Order, correcting: bool) -> list[Command]:
@@ -163,8 +267,51 @@ class RuleMatcher:
                 pending = self._pending_after(order, commands)
         commands = self._absorb_slots(commands, frames)
         if split is not None:
+            swapped = self._swap_options(frames, targets, order)
+            if swapped is not None:
+                return swapped
             commands = self._instead(commands, targets, order)
         return commands
+
+    def _swap_options(self, frames: list[Frame], targets: list[Frame], order: Order) -> list[Command] | None:
+        """ "bacon instead of ham", "no ham, bacon instead": one option for another on the line that has
+        the old one. None when the words are not options alone (items are :meth:`_instead`'s)."""
+        if any(f.head or f.size or f.ref_item for f in (*frames, *targets)):
+            return None
+        new = [m for f in frames for m in f.mods]
+        old = [m for f in targets for m in f.mods]
+        if not old and len(new) >= 2 and all(m.negated for m in new):
+            old, new = new[:-1], new[-1:]  # "no ham, bacon instead": the last one is wanted
+            new = [replace(new[0], negated=False)]
+        if not new or not old:
+            return None
+        return self._swap(order, old, new)
+
+    def _swap(self, order: Order, old: list[ModMention], new: list[ModMention]) -> list[Command] | None:
+        """ModifyLine taking ``old`` options off the latest line that has them and putting ``new`` on."""
+        for line in reversed(order.lines):
+            item = self.menu.item(line.item)
+            if item is None:
+                continue
+            gone = [o for m in old if (o := self._present(line, m.options)) is not None]
+            wanted = [(m, o) for m in new if (o := option_fits(self.menu, line.item, m.options)) is not None]
+            if len(gone) == len(old) and len(wanted) == len(new):
+                specs = [ModifierSpec(option=o, negated=True) for o in gone]
+                specs += [m.spec(o).model_copy(update={"negated": False}) for m, o in wanted]
+                return [ModifyLine(line=line.id, modifiers=tuple(specs))]
+        return None
+
+    def _present(self, line: OrderLine, options: tuple[str, ...]) -> str | None:
+        """The first of ``options`` the line has: chosen, or included with the item and not removed."""
+        item = self.menu.item_index[line.item]
+        for option in options:
+            choice = next((m for m in line.modifiers if m.option == option), None)
+            found = self.menu.find_option(item, option)
+            if choice is not None and not choice.negated:
+                return option
+            if choice is None and found is not None and found[1].default:
+                return option
+        return None
 
     def _pending_after(self, order: Order, commands: list[Command]) -> ClarificationNeeded | None:
         view = order
@@ -316,8 +463,8 @@ class RuleMatcher:
             answer = self._answer(frame, pending)
             if answer:
                 return answer
-        if frame.mods and frame.qty is None:
-            line = self._line_accepting(order, frame)
+        if frame.mods and (frame.qty is None or frame.qty_weak):
+            line = self._line_accepting(order, frame)  # "an extra shot": that line
             if line is not None:
                 return [ModifyLine(line=line.id, modifiers=frame_specs(frame, menu, line.item))]
         if frame.mods:
@@ -492,6 +639,9 @@ class RuleMatcher:
         line = target or order.last_line
         if line is None:
             return []
+        swapped = self._swap_in_change(values, line, order)
+        if swapped is not None:
+            return swapped
         commands: list[Command] = []
         wants_combo = any(t.kind is Kind.COMBO for t in tags)
         if wants_combo and line.item in self._combo_of:
@@ -513,6 +663,22 @@ class RuleMatcher:
                 continue
             commands.extend(self._adjust(frame, line, order))
         return commands
+
+    def _swap_in_change(self, values: list[Frame], line: OrderLine, order: Order) -> list[Command] | None:
+        """ "swap the ham for bacon", "change the onions to grilled onions": the options the line has
+        come off, the ones said after them go on."""
+        if any(f.head or f.size or f.ref_item or (f.qty and not f.qty_weak) for f in values):
+            return None
+        mods = [m for f in values for m in f.mods]
+        if len(mods) < 2 or any(m.negated for m in mods):
+            return None
+        k = 0
+        while k < len(mods) and self._present(line, mods[k].options) is not None:
+            k += 1
+        if k == 0 or k == len(mods) or any(self._present(line, m.options) for m in mods[k:]):
+            return None
+        view = order.model_copy(update={"lines": (line,)})
+        return self._swap(view, mods[:k], mods[k:])
 
     # -- order lookups -------------------------------------------------------------------------
 

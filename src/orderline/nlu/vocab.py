@@ -184,6 +184,7 @@ CHANGE = (
     "make", "make it", "make that", "make those", "make them", "change", "change it", "change that",
     "switch", "switch it", "switch that", "swap", "swap it", "upgrade", "upgrade it", "upgrade that",
     "turn", "turn it into", "change it to", "change that to", "switch to", "instead make",
+    "replace", "replace the", "substitute", "sub", "swap out", "switch out",
 )  # fmt: skip
 
 INSTEAD = ("instead", "instead of", "rather than", "in place of", "in stead")
@@ -211,6 +212,7 @@ FILLERS = frozenset(
     much yes okay alright sure great awesome cool fine actually thats everything all oh hm ah yeah make
     put pick picked choose chose grab it'll itll add should wants needing needed request requesting each
     both every same pie pies top topped topping toppings pcs piece pieces
+    aw aww ugh bummer darn dang oops hmm ooh guys lemme know side sides
     """.split()  # noqa: SIM905
 )
 
@@ -221,7 +223,9 @@ _FILLER_PHRASES = (
     "ill go with", "ill try", "i want to order", "i would like to order", "can you", "could you",
     "i dont know", "how about", "go with", "i think", "on top", "make me", "can you make me",
     "could you make me", "make us", "do me a favor", "for toppings", "for the toppings",
-    "as for toppings", "as far as toppings", "topping wise",
+    "as for toppings", "as far as toppings", "topping wise", "an order of", "order of", "orders of",
+    "do you have", "do you guys have", "you guys have", "do you sell", "do you guys sell", "do you carry",
+    "have you got", "you got any", "got any",
     # units of a counted option: "two pumps of vanilla", "three packets of sugar", "two shots of"
     "pump of", "pumps of", "pump", "pumps", "packet of", "packets of", "packets", "shots of", "shot of",
     "squirts of", "squirt of", "cups of",

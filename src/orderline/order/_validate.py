@@ -34,8 +34,13 @@ def apply_modifiers(
     specs: tuple[ModifierSpec, ...],
     item: Item,
     menu: Menu,
+    accumulate: bool = False,
 ) -> tuple[tuple[ModifierChoice, ...], list[Event]]:
-    """Merge modifier specs into a line's choices, enforcing the menu. Invalid specs are rejected."""
+    """Merge modifier specs into a line's choices, enforcing the menu. Invalid specs are rejected.
+
+    With ``accumulate`` (a change to a line), an option counted in units that the line already has
+    gets more of it: "an extra shot" said again is a second shot, up to the option's ``max_count``.
+    """
     choices = list(current)
     events: list[Event] = []
     for spec in specs:
@@ -64,6 +69,13 @@ def apply_modifiers(
                 level = Level.EXTRA  # "two ranch" where the menu counts no ranch: extra ranch
         on_side = spec.on_side and option.side
         existing = next((c for c in choices if c.option == option.id), None)
+        more = accumulate and option.max_count > 1 and level is Level.REGULAR and not spec.negated
+        if more and existing is not None and not existing.negated:
+            wanted = existing.count + spec.count
+            count = min(wanted, option.max_count)
+            if wanted > option.max_count:
+                detail = f"at most {option.max_count} {option.name}"
+                events.append(Rejected(reason=RejectReason.TOO_MANY_CHOICES, detail=detail))
         if existing is not None:
             choices.remove(existing)
         removing_addition = existing is not None and not existing.negated and not option.default

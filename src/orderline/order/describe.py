@@ -35,7 +35,9 @@ def describe_modifier(choice: ModifierChoice, item: Item | None, menu: Menu) -> 
         text = f"light {name}"
     elif choice.count > 1:
         unit = found[1].unit if found is not None else None
-        if unit:
+        if unit and unit.lower() in name.lower().split():
+            text = f"{count_words(choice.count)} {_plural(name)}"  # "two extra shots"
+        elif unit:
             text = f"{count_words(choice.count)} {_plural(unit)} of {name}"  # "two pumps of vanilla"
         else:
             text = f"{count_words(choice.count)} {_plural(name)}"  # "three sugars"

@@ -49,11 +49,12 @@ from orderline.core.events import (
     Undone,
     UpsellOffered,
 )
+from orderline.menu.nearest import is_food, nearest_items
 from orderline.menu.schema import ComboSlot, Menu
 from orderline.order._validate import apply_modifiers, build_slots, fill_slot, item_rejection, quantity_cap
 from orderline.order.clarify import first_missing
 from orderline.order.pricing import totals
-from orderline.order.state import DialogState, Order, OrderLine
+from orderline.order.state import DialogState, OpenQuestion, Order, OrderLine
 
 MAX_UNDO = 20
 MAX_FAILED_TURNS = 3
@@ -84,6 +85,8 @@ def transition(order: Order, command: Command, menu: Menu) -> Result:
         return order, (Rejected(reason=RejectReason.ORDER_CLOSED, detail=order.state.value),)
     handler = _HANDLERS[type(command)]
     new, events = handler(order, command, menu)
+    if new.asked and not isinstance(command, Unplaced):
+        new = new.model_copy(update={"asked": ()})  # the question was answered, or passed over
     return _settle(order, new, events, command, menu)
 
 
@@ -195,7 +198,7 @@ def _modify(order: Order, cmd: ModifyLine, menu: Menu) -> tuple[Order, list[Even
     if line is None:
         return order, _unknown_line(cmd.line)
     item = menu.item_index[line.item]
-    modifiers, events = apply_modifiers(line.modifiers, cmd.modifiers, item, menu)
+    modifiers, events = apply_modifiers(line.modifiers, cmd.modifiers, item, menu, accumulate=True)
     if modifiers == line.modifiers:
         if cmd.modifiers and not events:
             # already so ("no onions" on a burger that has none): say so, so the words are confirmed
@@ -382,7 +385,19 @@ def _skip_question(order: Order, menu: Menu) -> tuple[Order, list[Event]] | None
     return _remove(order, RemoveLine(line=line.id), menu)
 
 
+def _suggested(order: Order) -> str | None:
+    """The item the last reply offered instead of something the menu does not have, if it asked."""
+    if order.state not in (DialogState.GREETING, DialogState.TAKING_ORDER):
+        return None
+    offers = [q.suggestions for q in order.asked if q.asks and q.suggestions and not q.options]
+    return offers[0][0] if len(offers) == 1 and len(offers[0]) == 1 else None
+
+
 def _affirm(order: Order, cmd: Command, menu: Menu) -> tuple[Order, list[Event]]:
+    suggested = _suggested(order)
+    if suggested is not None:
+        # "Sorry, we don't have garlic knots. Would you like breadsticks instead?" "Yes."
+        return _add(order, AddItem(item=suggested, provenance=cmd.provenance), menu)
     repeated = _repeat_question(order, menu)
     if repeated is not None:
         return repeated
@@ -400,6 +415,8 @@ def _affirm(order: Order, cmd: Command, menu: Menu) -> tuple[Order, list[Event]]
 
 
 def _deny(order: Order, cmd: Command, menu: Menu) -> tuple[Order, list[Event]]:
+    if any(q.asks for q in order.asked) and order.state in (DialogState.GREETING, DialogState.TAKING_ORDER):
+        return order, []  # "no" to "did you mean ...?" or "should the burger have ...?": leave it off
     skipped = _skip_question(order, menu)
     if skipped is not None:
         return skipped
@@ -461,13 +478,42 @@ def _handoff(order: Order, cmd: Handoff, menu: Menu) -> tuple[Order, list[Event]
 
 
 def _unplaced(order: Order, cmd: Unplaced, menu: Menu) -> tuple[Order, list[Event]]:
-    """Nothing changes; the reply asks which line the words belong to (never drops them silently)."""
+    """Nothing changes; the reply asks about the words (never drops them silently).
+
+    Modifier words: which line they belong to. Words that name nothing on the menu: food or drink it
+    does not sell is refused with the nearest things it does ("we don't have garlic knots");
+    anything else is asked about, with the item it sounds like ("I didn't get 'a coat'").
+    """
+    can_ask = order.state in (DialogState.GREETING, DialogState.TAKING_ORDER)
+    if not cmd.options:
+        near = tuple(
+            i for i in nearest_items(menu, cmd.words) if item_rejection(i, menu, order.daypart) is None
+        )
+        food = is_food(cmd.words)
+        # off the menu: "would you like X instead?" when there is one nearest thing, else name them;
+        # not understood: always asked about ("did you mean a Coke?", "what was that?")
+        asks = can_ask and (len(near) == 1 or not food)
+        asked = OpenQuestion(words=cmd.words, suggestions=near, asks=asks)
+        event: Event = (
+            Rejected(reason=RejectReason.UNKNOWN_ITEM, detail=cmd.words)
+            if food
+            else ModifierUnplaced(words=cmd.words)
+        )
+        return order.model_copy(update={"asked": _ask(order, asked)}), [event]
     lines = tuple(
         line.id
         for line in order.lines
         if any(menu.find_option(menu.item_index[line.item], o) is not None for o in cmd.options)
     )
-    return order, [ModifierUnplaced(words=cmd.words, lines=lines)]
+    asked = OpenQuestion(words=cmd.words, options=cmd.options, lines=lines, asks=can_ask and bool(lines))
+    return order.model_copy(update={"asked": _ask(order, asked)}), [
+        ModifierUnplaced(words=cmd.words, lines=lines)
+    ]
+
+
+def _ask(order: Order, question: OpenQuestion) -> tuple[OpenQuestion, ...]:
+    """The questions of this turn so far plus ``question`` (the same words asked again count once)."""
+    return (*(q for q in order.asked if q.words != question.words), question)
 
 
 def _cannot_handle(order: Order, cmd: CannotHandle, menu: Menu) -> tuple[Order, list[Event]]:

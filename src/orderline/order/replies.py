@@ -23,9 +23,9 @@ from orderline.core.events import (
     UpsellOffered,
 )
 from orderline.menu.schema import Menu
-from orderline.order.describe import describe_line, join_words
+from orderline.order.describe import article, describe_line, join_words
 from orderline.order.pricing import money, totals
-from orderline.order.state import DialogState, Order
+from orderline.order.state import DialogState, OpenQuestion, Order
 
 _REJECTIONS: dict[RejectReason, str] = {
     RejectReason.UNKNOWN_ITEM: "Sorry, we don't have that on our menu.",
@@ -89,6 +89,9 @@ def _event_text(event: Event, before: Order, after: Order, menu: Menu) -> str:
     if isinstance(event, LineRemoved):
         return f"Okay, I removed the {event.name}."
     if isinstance(event, Rejected):
+        asked = _asked(after, event.detail) if event.reason is RejectReason.UNKNOWN_ITEM else None
+        if asked is not None:
+            return _off_menu_text(asked, menu)
         return _REJECTIONS[event.reason].format(detail=event.detail)
     if isinstance(event, UpsellOffered):
         return event.prompt
@@ -115,7 +118,42 @@ def _event_text(event: Event, before: Order, after: Order, menu: Menu) -> str:
     return ""
 
 
+def _asked(order: Order, words: str) -> OpenQuestion | None:
+    return next((q for q in order.asked if q.words == words and not q.options), None)
+
+
+def _a(item_id: str, menu: Menu) -> str:
+    item = menu.item(item_id)
+    name = item.name if item is not None else item_id.replace("_", " ")
+    plural = name.endswith("s") and not name.endswith("ss")  # "Fries", "Onion Rings"
+    return name if plural else f"{article(name)} {name}"
+
+
+def _off_menu_text(asked: OpenQuestion, menu: Menu) -> str:
+    """ "Sorry, we don't have garlic knots. We do have pizzas, drinks and desserts." """
+    text = f"Sorry, we don't have {asked.words}."
+    offers = [_a(i, menu) for i in asked.suggestions]
+    if asked.asks and offers:
+        return f"{text} Would you like {join_words(offers, 'or')} instead?"
+    if offers:
+        return f"{text} We do have {join_words(offers)}."
+    kinds = [c.replace("_", " ") for c in menu.categories]
+    return f"{text} We do have {join_words(kinds)}." if kinds else text
+
+
+def _not_understood_text(asked: OpenQuestion, menu: Menu) -> str:
+    """ "Sorry, I didn't get 'a coat'. Did you mean a Coke?" """
+    text = f"Sorry, I didn't get '{asked.words}'."
+    if not asked.asks:
+        return text
+    if asked.suggestions:
+        return f"{text} Did you mean {join_words([_a(i, menu) for i in asked.suggestions], 'or')}?"
+    return f"{text} What was that?"
+
+
 def _unplaced_text(event: ModifierUnplaced, order: Order, menu: Menu) -> str:
+    if not event.lines and (asked := _asked(order, event.words)) is not None:
+        return _not_understood_text(asked, menu)
     names: list[str] = []
     for line_id in event.lines:
         line = order.line(line_id)

@@ -61,6 +61,23 @@ class OrderLine(_Frozen):
     provenance: tuple[Provenance, ...] = ()
 
 
+class OpenQuestion(_Frozen):
+    """Words the last reply asked about because no line took them.
+
+    ``options`` are the option ids the words may mean ("no onions" -> onions) and ``lines`` the lines
+    that could take them ("Should the Cheeseburger have no onions?"); words naming nothing on the menu
+    have no options, and ``suggestions`` are the nearest items the menu has ("Sorry, we don't have
+    garlic knots"). The answer ("yes", "the burger", "no thanks") is read against it on the next turn.
+    """
+
+    words: str
+    options: tuple[str, ...] = ()
+    lines: tuple[int, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    asks: bool = False
+    """The reply put it as a question ("Would you like a Coke instead?"), so "yes" or "no" answers it."""
+
+
 class Order(_Frozen):
     """The whole order and where the dialog stands."""
 
@@ -76,6 +93,8 @@ class Order(_Frozen):
     """The upsell or the readback was reached: a change that leaves nothing to ask reads back again."""
     repeats: int = 0
     """How often the pending question met "that's all" or "yes" instead of an answer."""
+    asked: tuple[OpenQuestion, ...] = ()
+    """What the last turn asked about that no line took; gone after the next command."""
     undo_stack: tuple[tuple[OrderLine, ...], ...] = Field(default=(), repr=False)
 
     def line(self, line_id: int) -> OrderLine | None:
