@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MENU   ?= menus/burger.yaml
 
-.PHONY: run chat test install browser lint typecheck layers unit bench clean
+.PHONY: run chat test install browser redis lint typecheck layers unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
 	  echo "chromium is not installed: the browser tests will be skipped"
 
+## redis: Debian's redis-server for the fault drills against an external Redis (the embedded one needs nothing)
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) ; } || \
+	  echo "redis-server is not installed: the external-Redis fault drills will be skipped"
+
 ## run: the main job — the HTTP server with embedded Redis, bundled models and the three demo stores.
 ## It prints the base URL, demo API keys and a curl line that places an order. Ctrl-C stops it.
 run: install
@@ -35,7 +41,7 @@ chat: install
 	$(BIN)/orderline chat --menu $(MENU)
 
 ## test: lint, format check, mypy --strict, import-linter layer contracts, then the test suite
-test: install browser lint typecheck layers unit
+test: install browser redis lint typecheck layers unit
 
 lint: install
 	$(BIN)/ruff check src tests

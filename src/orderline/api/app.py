@@ -67,6 +67,7 @@ def create_app(
         control = asyncio.create_task(
             follow_control(lambda: opened.storage.listen("control"), services.streams)
         )
+        supervisor = asyncio.create_task(opened.supervise())
         log.info("ready", storage=opened.where, slm=built.slm.status)
         if on_ready is not None:
             await on_ready(services)
@@ -74,9 +75,10 @@ def create_app(
             yield
         finally:
             log.info("shutting_down")
-            control.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await control
+            for task in (control, supervisor):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await opened.aclose()
             if engine is None:
                 await built.aclose()

