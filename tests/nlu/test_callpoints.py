@@ -36,3 +36,16 @@ def test_reference_call_when_tier1_is_stuck_and_the_order_has_lines(
     points = _points(burger_matcher, "swap that second thingy to the teeny one", order)
     assert [p.kind for p in points] == [CallKind.REFERENCE]
     assert len(points[0].lines) == 2
+
+
+def test_an_unknown_thing_asked_for_by_name_is_not_a_reference(
+    burger: Menu, burger_matcher: RuleMatcher
+) -> None:
+    """ "and a flurble" names a thing the menu lacks: no model is asked to guess which line it changes (one
+    once answered "+egg" on the cheeseburger)."""
+    order = new_order()
+    for command in burger_matcher.understand("a cheeseburger with no onions", order).commands:
+        order, _ = transition(order, command, burger)
+    assert _points(burger_matcher, "and a flurble", order) == []
+    assert _points(burger_matcher, "two zorbles please", order) == []
+    assert [p.kind for p in _points(burger_matcher, "make that thingy teeny", order)] == [CallKind.REFERENCE]

@@ -21,7 +21,7 @@ from orderline.core.commands import AddItem, CannotHandle, Command
 from orderline.menu.schema import Item, Menu
 from orderline.nlu.coverage import Span, Understanding
 from orderline.nlu.frames import resolve_senses
-from orderline.nlu.tagger import Tagger
+from orderline.nlu.tagger import Tag, Tagger
 from orderline.nlu.vocab import Kind
 from orderline.order.state import Order, OrderLine
 
@@ -53,11 +53,12 @@ def find_call_points(
     if not trouble:
         return []
     tokens = cov.tokens
-    tags = resolve_senses(tagger.tag(tokens), menu)
+    raw = tagger.tag(tokens)
+    tags = resolve_senses(raw, menu)
     mentions = [(t.start, str(t.value)) for t in tags if t.kind is Kind.ITEM]
     commands = understanding.commands
     if not mentions:
-        if order.lines and (cov.references or _stuck(commands)):
+        if order.lines and (cov.references or (_stuck(commands) and not _named(trouble, raw))):
             lines = order.lines[-MAX_REF_LINES:]
             return [CallPoint(CallKind.REFERENCE, " ".join(tokens), _why(trouble), lines=tuple(lines))]
         return []
@@ -96,6 +97,13 @@ def _command_for(
         if k not in used and item_id in (c.item, main):
             return k
     return None
+
+
+def _named(trouble: list[Span], tags: list[Tag]) -> bool:
+    """Every unknown word stands where an item would ("and a flurble", "two zorbas"): the customer asked
+    for a thing by a name the menu does not know. That is not a change to an earlier line, so the model is
+    not asked to guess one (the reply says what was not understood)."""
+    return all(any(t.kind is Kind.QTY and t.end == s.start for t in tags) for s in trouble)
 
 
 def _stuck(commands: tuple[Command, ...]) -> bool:
