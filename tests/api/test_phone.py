@@ -11,6 +11,7 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -213,3 +214,26 @@ def test_bad_messages_close_the_socket_with_a_reason(phone_server: Server) -> No
     # the server still takes calls
     _, params = answer_call(_webhook(phone_server), TOKEN, "CA" + "8" * 32)
     assert params["token"]
+
+
+def test_a_full_worker_apologises_and_transfers_a_new_call(
+    tmp_path: Path, twilio_api: str, phone_server: Server
+) -> None:
+    """Shedding on the phone: the caller is not dropped but told (Twilio says it) and sent to the store."""
+    stores = phone_server.data_dir / "stores.yaml"
+    env = {**phone_server.env, "ORDERLINE_DATA_DIR": str(tmp_path), "ORDERLINE_MAX_LIVE_SESSIONS": "1"}
+    server = Server(tmp_path, {**env, "ORDERLINE_STORES_FILE": str(stores)}).start()
+    try:
+        with server.client(server.demo_key("burger")) as client:  # the one live session this worker holds
+            assert client.post("/v1/stores/burger/sessions", json={}).status_code == 201
+        Recorder.calls.clear()
+        call_sid = "CA" + "7" * 32
+        _url, params = answer_call(f"{server.url}/v1/phone/twilio/voice?store=burger", TOKEN, call_sid)
+        code, reason = asyncio.run(_raw(server, [_start(params["token"], call_sid)]))
+        assert code == 1013, reason
+        assert len(Recorder.calls) == 1
+        twiml = Recorder.calls[0]["form"]["Twiml"]
+        assert "<Say>" in twiml and "<Dial>+15550100</Dial>" in twiml
+        assert Recorder.calls[0]["path"].endswith(f"/Calls/{call_sid}.json")
+    finally:
+        server.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,32 @@ def test_idle_sessions_age_out() -> None:
     live.admit("a")
     live.admit("b")  # "a" idled out
     assert len(live) <= 1
+
+
+def test_saturated_models_shed_new_sessions_and_turns_still_answer(tmp_path: Path) -> None:
+    settings = _setup(tmp_path, ROOT / "menus" / "burger.yaml")
+    settings = settings.model_copy(update={"model_workers": 1, "max_model_queue": 1})
+
+    async def main() -> None:
+        opened = open_storage(settings)
+        engine = Engine.build(settings)
+        metrics = Metrics()
+        service = Conversations(engine, opened.storage, metrics)
+        live = await service.start("burger")
+        gate = threading.Event()
+        busy = [engine.pool.submit(gate.wait) for _ in range(3)]  # one running, two waiting
+        try:
+            assert engine.model_queue() == 2
+            with pytest.raises(WorkerFullError, match="saturated"):
+                await service.start("burger")
+            outcome = await service.turn(live.session_id, "a cheeseburger")  # a live session is never shed
+            assert [line.item for line in outcome.record.order.lines] == ["cheeseburger"]
+        finally:
+            gate.set()
+        for future in busy:
+            future.result()
+        assert engine.model_queue() == 0
+        await service.start("burger")  # admitted again once the queue drains
+        await opened.aclose()
+
+    asyncio.run(main())

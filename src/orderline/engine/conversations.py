@@ -136,6 +136,17 @@ class Conversations:
         s = engine.settings
         self.live = LiveSessions(limit=s.max_live_sessions, idle_s=s.session_idle_s)
 
+    def _admit_load(self) -> None:
+        """Shed a new session while the model pool is saturated: live sessions keep their turns.
+
+        Raises:
+            WorkerFullError: more model calls are waiting than ``max_model_queue``.
+        """
+        limit = self.engine.settings.max_model_queue
+        waiting = self.engine.model_queue()
+        if limit and waiting > limit:
+            raise WorkerFullError(f"the models are saturated ({waiting} calls waiting)")
+
     async def start(
         self, store_id: str, channel: Channel = Channel.TEXT, daypart: str | None = None
     ) -> ConversationRecord:
@@ -148,6 +159,7 @@ class Conversations:
         sm = self.engine.store_menu(store_id)
         session_id = uuid.uuid4().hex
         try:
+            self._admit_load()
             self.live.admit(session_id)
         except WorkerFullError:
             self.metrics.shed.inc()

@@ -82,6 +82,11 @@ class Engine:
         )
         """Where ASR, TTS and SLM work runs, so an event loop never blocks on a model (bounded)."""
 
+    def model_queue(self) -> int:
+        """Model calls waiting for a pool thread now (ASR, TTS, SLM): the saturation signal for admission."""
+        queue = getattr(self.pool, "_work_queue", None)
+        return int(queue.qsize()) if queue is not None else 0
+
     @classmethod
     def build(cls, settings: Settings, *, nlu: str | None = None) -> Engine:
         """Load stores, menus and (for hybrid understanding) the SLM. Blocking: seconds with the SLM.

@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     max_live_sessions: int = Field(
         64, ge=1, description="Live sessions per worker; beyond: 503 + Retry-After."
     )
+    max_model_queue: int = Field(
+        8,
+        ge=0,
+        description="Model calls waiting for the pool beyond which new sessions are shed (live ones keep"
+        " answering); 0 turns the check off.",
+    )
     session_idle_s: int = Field(
         300, ge=10, description="A session with no turn for this long is no longer live."
     )

@@ -72,7 +72,9 @@ class PhoneOut:
             await self.on_event(kind, data)
 
 
-async def transfer(config: PhoneConfig, call_sid: str, client: httpx.AsyncClient | None = None) -> int:
+async def transfer(
+    config: PhoneConfig, call_sid: str, client: httpx.AsyncClient | None = None, *, say: str | None = None
+) -> int:
     """Send the call to the crew: update it with ``<Dial>`` to the store's number (Twilio's Calls API).
 
     Returns the HTTP status. Raises ``httpx.HTTPError`` on a transport failure.
@@ -85,7 +87,7 @@ async def transfer(config: PhoneConfig, call_sid: str, client: httpx.AsyncClient
     http = client or httpx.AsyncClient(timeout=10)
     try:
         response = await http.post(
-            url, data={"Twiml": twilio.dial(config.transfer_number)}, auth=(config.account_sid, token)
+            url, data={"Twiml": twilio.dial(config.transfer_number, say)}, auth=(config.account_sid, token)
         )
         log.info("call_transferred", call=call_sid, status=response.status_code, to=config.transfer_number)
         return response.status_code

@@ -186,6 +186,8 @@ def connect_stream(stream_url: str, parameters: Mapping[str, str]) -> str:
     )
 
 
-def dial(number: str) -> str:
-    """TwiML that transfers the call to ``number`` (sent to the Calls API to hand a call to the crew)."""
-    return f'<?xml version="1.0" encoding="UTF-8"?><Response><Dial>{escape(number)}</Dial></Response>'
+def dial(number: str, say: str | None = None) -> str:
+    """TwiML that transfers the call to ``number`` (sent to the Calls API to hand a call to the crew), after
+    Twilio itself says ``say`` (a shed call: our voice is busy)."""
+    first = f"<Say>{escape(say)}</Say>" if say else ""
+    return f'<?xml version="1.0" encoding="UTF-8"?><Response>{first}<Dial>{escape(number)}</Dial></Response>'

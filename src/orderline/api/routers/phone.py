@@ -156,13 +156,22 @@ async def twilio_stream(ws: WebSocket) -> None:
             await ws.close(1000)
 
 
+SHED_APOLOGY = "Sorry, all our lines are busy right now. Connecting you to the restaurant."
+
+
 async def _start_call(
     ws: WebSocket, services: Services, store: str, start: twilio.Start
 ) -> VoiceRunner | None:
     config = services.engine.store(store).phone
     try:
         record = await services.conversations.start(store, Channel.PHONE)
-    except WorkerFullError:
+    except WorkerFullError as exc:
+        log.warning("call_shed", store=store, call=start.call_sid, reason=str(exc))
+        if config is not None:  # the caller hears a short apology (Twilio says it) and goes to the store
+            try:
+                await transfer(config, start.call_sid, say=SHED_APOLOGY)
+            except (httpx.HTTPError, RuntimeError) as error:
+                log.error("transfer_failed", call=start.call_sid, error=str(error))
         await _close(ws, 1013, "the worker is full")
         return None
     transferred = False
