@@ -361,6 +361,8 @@ class RuleMatcher:
         named = [
             (k, c) for k, c in adds if c.item == frame.ref_item or self._main_of(c.item) == frame.ref_item
         ]
+        if not named:  # "the latte" for an iced latte: a variant whose name holds the name said
+            named = [(k, c) for k, c in adds if self._name_within(frame.ref_item, c.item)]
         if not named:
             named = [(k, c) for k, c in adds if self._same_category(c.item, frame.ref_item)]
         for k, command in reversed(named):
@@ -704,6 +706,16 @@ class RuleMatcher:
             return same
         last = order.last_line
         return last if last is not None and self._same_category(last.item, head) else None
+
+    def _name_within(self, said: str, other: str) -> bool:
+        """Every word of item ``said``'s name, or of one of its aliases, is in item ``other``'s name ("latte"
+        in "Iced Latte", "frappe" in "Mocha Frappe")."""
+        ia, ib = self.menu.item(said), self.menu.item(other)
+        if ia is None or ib is None:
+            return False
+        target = set(ib.name.lower().split())
+        forms = [set(f.lower().split()) for f in (ia.name, *ia.aliases)]
+        return any(words and words <= target for words in forms)
 
     def _same_category(self, a: str, b: str) -> bool:
         ia, ib = self.menu.item(a), self.menu.item(b)
