@@ -207,7 +207,7 @@ class FrameBuilder:
             if st.prev is not None and st.prev.kind is Kind.CONJ:
                 st.neg = False  # "no whipped cream and an extra shot"
             return
-        if kind is Kind.QTY and tag.text not in ("a", "an") and self._counts_option(st, rest):
+        if kind is Kind.QTY and tag.text not in ("a", "an") and self._counts_option(st, rest, int(tag.value)):
             st.count = int(tag.value)  # "a latte with two pumps of vanilla", "three sugars"
             return
         if kind is Kind.QTY:
@@ -303,7 +303,7 @@ class FrameBuilder:
         fresh = st.begin(tail[0].start)
         fresh.mods, fresh.all_ref = tail, True
 
-    def _counts_option(self, st: _Scan, rest: list[Tag]) -> bool:
+    def _counts_option(self, st: _Scan, rest: list[Tag], value: int) -> bool:
         """Is this number a count of the option that follows, inside the current item's modifiers?"""
         cur = st.cur
         if cur.head is None or not (st.pos_after_head or cur.mods):
@@ -313,7 +313,17 @@ class FrameBuilder:
                 continue
             if tag.has(Kind.ITEM) and not tag.has(Kind.OPTION):
                 return False
-            return tag.kind is Kind.OPTION and option_fits(self.menu, cur.head, _options(tag)) is not None
+            if tag.kind is not Kind.OPTION:
+                return False
+            option_id = option_fits(self.menu, cur.head, _options(tag))
+            item = self.menu.item(cur.head)
+            found = self.menu.find_option(item, option_id) if item is not None and option_id else None
+            if found is None:
+                return False
+            # "two pizzas, one deep dish" is a split (fewer than the item's count, of an option that does
+            # not come in counts); "two pumps", "three sugars", "two ranch" (extra) are counts
+            split = cur.qty is not None and value < cur.qty and found[1].max_count == 1
+            return not split
         return False
 
     def _fits_any(self, options: tuple[str, ...]) -> bool:

@@ -465,6 +465,9 @@ class RuleMatcher:
             answer = self._answer(frame, pending)
             if answer:
                 return answer
+        split = self._split_line(frame, order.last_line, order)
+        if split:
+            return split
         if frame.mods and (frame.qty is None or frame.qty_weak):
             line = self._line_accepting(order, frame)  # "an extra shot": that line
             if line is not None:
@@ -511,6 +514,27 @@ class RuleMatcher:
 
     def _pending_item(self, pending: ClarificationNeeded) -> str | None:
         return pending.target if pending.choice == "size" else None
+
+    def _split_line(self, frame: Frame, line: OrderLine | None, order: Order) -> list[Command]:
+        """ "(two cheeseburgers), make one of them with no onions": some of the line get the change, the
+        rest stay as they were; the total count stays what was ordered."""
+        if (
+            not frame.partitive
+            or frame.qty is None
+            or not (frame.mods or frame.size)
+            or line is None
+            or line.slots
+            or not 0 < frame.qty < line.quantity
+            or not all(option_fits(self.menu, line.item, m.options) for m in frame.mods)
+        ):
+            return []
+        kept = tuple(
+            ModifierSpec(option=m.option, level=m.level, negated=m.negated, on_side=m.on_side, count=m.count)
+            for m in line.modifiers
+        )
+        # the line keeps the part that changes (as "two pizzas, one deep dish" puts the part first)
+        rest = AddItem(item=line.item, quantity=line.quantity - frame.qty, size=line.size, modifiers=kept)
+        return [*self._adjust(frame, line, order), rest]
 
     def _adjust(self, frame: Frame, line: OrderLine, order: Order) -> list[Command]:
         """Changes to an existing line named by reference: size, quantity, modifiers."""
@@ -663,7 +687,8 @@ class RuleMatcher:
                         ReplaceItem(line=line.id, item=frame.head, size=frame.size, modifiers=specs)
                     )
                 continue
-            commands.extend(self._adjust(frame, line, order))
+            split = self._split_line(frame, line, order)
+            commands.extend(split or self._adjust(frame, line, order))
         return commands
 
     def _swap_in_change(self, values: list[Frame], line: OrderLine, order: Order) -> list[Command] | None:
