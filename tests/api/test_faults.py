@@ -6,10 +6,12 @@ is submitted exactly once."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -195,3 +197,71 @@ def test_a_lane_call_keeps_answering_while_redis_is_down(tmp_path: Path, redis: 
     finally:
         if server.proc is not None and server.proc.poll() is None:
             server.kill()
+
+
+class SlmServer:
+    """``orderline serve-slm --drills``: the real model server, which a drill can slow down or stop."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        log = (folder / "slm.log").open("ab")
+        args = [sys.executable, "-m", "orderline.cli.app", "serve-slm", "--port", str(self.port), "--drills"]
+        self.proc = subprocess.Popen(args, stdout=log, stderr=log, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, (folder / "slm.log").read_text()[-3000:]
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise RuntimeError("serve-slm did not start")
+
+    def slow(self, delay_ms: int) -> None:
+        httpx.post(self.url + "/drill", json={"delay_ms": delay_ms}, timeout=5).raise_for_status()
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
+def test_the_slm_server_slowed_then_stopped_turns_still_answer(tmp_path: Path) -> None:
+    """The SLM server answers in 5 s, then is gone: every turn still answers from tier 1 (the call is recorded
+    as failed, the metrics count it) and the order is submitted once."""
+    slm = SlmServer(tmp_path)
+    env = server_env(tmp_path, ORDERLINE_SLM_BACKEND="vllm", ORDERLINE_SLM_URL=slm.url)
+    server = Server(tmp_path, env).start()
+    try:
+        with server.client(server.demo_key("burger")) as client:
+            session = open_session(client, "burger")
+            first = say(client, session, "a cheeseburger and can you nix the onions")
+            assert first["turn"]["slm_calls"], first  # type: ignore[index]
+            slm.slow(5000)
+            slow = say(client, session, "and a hamburger and can you nix the pickles")
+            calls = slow["turn"]["slm_calls"]  # type: ignore[index]
+            assert calls and not any(c["ok"] for c in calls), calls
+            assert any(line["item"] == "hamburger" for line in slow["order"]["lines"])  # type: ignore[index]
+            slm.kill()
+            gone = say(client, session, "and a bacon cheeseburger and can you nix the tomato")
+            assert gone["reply"]
+            assert not any(c["ok"] for c in gone["turn"]["slm_calls"])  # type: ignore[index]
+            answer = say(client, session, "that's all")
+            for _ in range(3):
+                if answer["state"] == "submitted":
+                    break
+                answer = say(
+                    client, session, "yes" if str(answer["reply"]).endswith("correct?") else "no thanks"
+                )
+            assert answer["state"] == "submitted"
+            order_id = answer["order"]["order_id"]  # type: ignore[index]
+            orders = client.get("/v1/stores/burger/orders", params={"limit": 200}).json()["orders"]
+            assert [o["order_id"] for o in orders].count(order_id) == 1
+            metrics = client.get("/metrics").text
+            assert 'orderline_slm_calls_total{outcome="failed"}' in metrics
+        assert server.stop() == 0
+    finally:
+        if server.proc is not None and server.proc.poll() is None:
+            server.kill()
+        if slm.proc.poll() is None:
+            slm.kill()
