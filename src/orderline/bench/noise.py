@@ -167,3 +167,84 @@ def mix_at_snr(speech: NDArray[np.floating], noise: NDArray[np.floating], snr: f
         mixed *= _PEAK / peak
     out: Float32Array = mixed.astype(np.float32)
     return out
+
+
+# -- more backgrounds for the multi-condition benchmark (all generated from a seed) --------------------------
+
+
+def _envelope(rng: np.random.Generator, n: int, rate: int, lo_hz: float, hi_hz: float) -> NDArray[np.float64]:
+    """A slowly varying positive envelope: band-limited noise between ``lo_hz`` and ``hi_hz``, in 0..1
+    (all ones when the clip is too short to hold that band: one steady stretch)."""
+    env = _bandpass(rng.standard_normal(n), rate, lo_hz, hi_hz)
+    env = env - env.min() if env.size else env
+    peak = float(env.max()) if env.size else 0.0
+    return env / peak if peak > 1e-9 else np.ones(n)
+
+
+def wind_noise(samples: int, rate: int = 16000, seed: int = 0) -> Float32Array:
+    """Wind on an outdoor microphone: low-frequency buffeting (< 400 Hz) in gusts of 0.2-1.5 Hz, with a
+    broadband hiss that rises with each gust."""
+    if samples <= 0:
+        return np.zeros(0, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    gusts = 0.15 + _envelope(rng, samples, rate, 0.2, 1.5) ** 2
+    buffet = _bandpass(np.cumsum(rng.standard_normal(samples)), rate, 10.0, 400.0)
+    hiss = _pink(rng, samples, rate, 400.0, min(6000.0, rate / 2 - 1))
+    mix = gusts * (_normalise(buffet, 1.0) + _normalise(hiss, 0.3))
+    return _normalise(mix, NOISE_RMS).astype(np.float32)
+
+
+def babble_noise(samples: int, rate: int = 16000, seed: int = 0, talkers: int = 6) -> Float32Array:
+    """Crowd babble without recordings: ``talkers`` streams of speech-shaped noise (300-3500 Hz, a formant
+    bump that moves), each switched on and off at syllable rate (3-6 Hz) with pauses between phrases."""
+    if samples <= 0:
+        return np.zeros(0, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    mix = np.zeros(samples)
+    for _ in range(talkers):
+        voice = _pink(rng, samples, rate, 300.0, min(3500.0, rate / 2 - 1))
+        formant = rng.uniform(500.0, 1500.0)
+        t = np.arange(samples) / rate
+        voice += (
+            0.6
+            * _normalise(_bandpass(rng.standard_normal(samples), rate, formant * 0.8, formant * 1.2), 1.0)
+            * np.sin(2 * np.pi * rng.uniform(0.1, 0.4) * t) ** 2
+        )
+        syllables = _envelope(rng, samples, rate, 3.0, 6.0) ** 3
+        phrases = (_envelope(rng, samples, rate, 0.1, 0.4) > 0.35).astype(np.float64)
+        mix += _normalise(voice, 1.0) * syllables * phrases
+    return _normalise(mix, NOISE_RMS).astype(np.float32)
+
+
+def music_noise(samples: int, rate: int = 16000, seed: int = 0) -> Float32Array:
+    """Music from a car stereo: a chord progression (triads with harmonics, a chord every 0.5-1 s), a bass
+    line an octave down, and a kick drum on the beat."""
+    if samples <= 0:
+        return np.zeros(0, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    t = np.arange(samples) / rate
+    out = np.zeros(samples)
+    root = rng.uniform(110.0, 220.0)
+    position = 0
+    while position < samples:
+        length = int(rate * rng.uniform(0.5, 1.0))
+        end = min(samples, position + length)
+        base = root * 2 ** (int(rng.choice([0, 3, 5, 7, 8, 10])) / 12)
+        minor = bool(rng.integers(0, 2))
+        chord = (1.0, 2 ** ((3 if minor else 4) / 12), 2 ** (7 / 12))
+        seg = t[position:end] - t[position]
+        decay = np.exp(-seg * 1.5)
+        for ratio in chord:
+            for k in range(1, 5):
+                out[position:end] += decay * np.sin(2 * np.pi * base * ratio * k * seg) / k**1.5
+        out[position:end] += 1.2 * decay * np.sin(2 * np.pi * base / 2 * seg)
+        position = end
+    beat = 60.0 / rng.uniform(90.0, 130.0)
+    kick_len = int(0.12 * rate)
+    kt = np.arange(kick_len) / rate
+    kick = np.sin(2 * np.pi * 60.0 * kt * (1 + 2 * np.exp(-kt * 40))) * np.exp(-kt * 25)
+    for start in np.arange(0.0, samples / rate, beat):
+        a = int(start * rate)
+        b = min(samples, a + kick_len)
+        out[a:b] += 2.0 * kick[: b - a]
+    return _normalise(out, NOISE_RMS).astype(np.float32)

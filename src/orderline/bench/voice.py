@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -312,24 +313,33 @@ def noisy(audio: Float32Array, snr_db: float | None, seed: int) -> Float32Array:
     return mix_at_snr(audio, drive_thru_noise(audio.size, SAMPLE_RATE, seed), snr_db)
 
 
+class Says(Protocol):
+    """A customer voice: text -> 16 kHz float32 audio (``Speaker``, or espeak-ng in ``bench.conditions``)."""
+
+    def say(self, text: str) -> Float32Array: ...
+
+
 def run_spoken(
     examples: Sequence[Example],
-    speaker: Speaker,
+    speaker: Says,
     make_session: SessionFactory,
     menu: Menu,
     *,
     snr_db: float | None = 10.0,
     text_understand: Understand | None = None,
     progress: Progress | None = None,
+    channel: Callable[[Float32Array, int], Float32Array] | None = None,
 ) -> SpokenResult:
     """Speak each ``src``, add noise, run it through a fresh voice session and score the order's EXR.
 
     ``text_understand`` also parses the clean text, for the text-only exact match on the same subset.
+    ``channel(audio, seed)``, when given, replaces the drive-thru noise at ``snr_db`` (a listening condition).
     """
     result = SpokenResult()
     started = time.perf_counter()
     for n, example in enumerate(examples):
-        audio = noisy(speaker.say(example.src), snr_db, seed=n)
+        clean = speaker.say(example.src)
+        audio = channel(clean, n) if channel is not None else noisy(clean, snr_db, seed=n)
         result.audio_s += audio.size / SAMPLE_RATE
         turn = make_session().respond(audio, speak=False)
         result.asr_ms.append(turn.timings_ms["asr"])

@@ -382,6 +382,13 @@ def bench_voice(
         Path | None, typer.Option(help="With --index: write one {src, exr} line per input.")
     ] = None,
     cache: Annotated[Path | None, typer.Option(help="Synthesized audio cache folder.")] = None,
+    conditions: Annotated[
+        str | None,
+        typer.Option(
+            help="Spoken PIZZA under listening conditions instead: all, tune, report, or comma-separated"
+            " names (voice/noise/level/channel; see bench/conditions.py). Skips the latency part."
+        ),
+    ] = None,
 ) -> None:
     """Spoken turns end to end: latency (streamed, per stage) and PIZZA exact match through ASR in noise.
 
@@ -396,6 +403,9 @@ def bench_voice(
     if accuracy and not data.is_file():
         err.print(f"[red]{data}: no such file (give --data, or --no-accuracy)[/red]")
         raise typer.Exit(2)
+    if conditions is not None:
+        _by_condition(conditions, data, limit, understanders, transcriber, cache, report, nlu)
+        return
     spec = voice_bench.DISGUISED_VOICE
     speaker = voice_bench.Speaker(_piper(spec), spec, cache or reports_dir() / "voice_cache")
     summary: dict[str, object] = {
@@ -422,3 +432,46 @@ def bench_voice(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(summary, indent=2) + "\n")
     console.print(f"report: {path} (audio cache: {speaker.hits} hits, {speaker.misses} synthesized)")
+
+
+def _by_condition(
+    spec: str,
+    data: Path,
+    limit: int | None,
+    understanders: _Understanders,
+    transcriber: Transcriber,
+    cache: Path | None,
+    report: Path | None,
+    nlu: str,
+) -> None:
+    from orderline.bench import conditions as cond
+    from orderline.cli import conditions_view as view
+
+    try:
+        chosen = cond.select(spec)
+        examples = list(read_examples(data))
+    except (ValueError, OrderlineError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    examples = examples[:limit] if limit is not None else examples
+    folder = cache or reports_dir() / "voice_cache"
+    speaker_for = view.speaker_factory(lambda v: voice_bench.Speaker(_piper(v), v, folder), folder)
+    pizza = _load("pizza")
+    make = _session_factory(pizza, understanders(pizza), transcriber, _piper())
+    with _progress() as bar:
+        results = view.run_conditions(chosen, examples, speaker_for, make, pizza, bar)
+    title = f"Spoken PIZZA by condition — {data.name}, {len(examples)} orders each — nlu={nlu}, asr={transcriber.name}"
+    console.print(view.conditions_table(chosen, results, title))
+    console.print("tune: conditions thresholds may be adjusted on; report: held back, only reported")
+    summary = {
+        "cpu": machine_info(),
+        "asr": transcriber.name,
+        "nlu": nlu,
+        "data": str(data),
+        "limit": limit,
+        **view.conditions_json(chosen, results),
+    }
+    path = report or reports_dir() / "bench_voice_conditions.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    console.print(f"report: {path}")
