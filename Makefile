@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MENU   ?= menus/burger.yaml
 
-.PHONY: run chat test install browser redis lint typecheck layers unit bench clean
+.PHONY: run chat test install browser tools lint typecheck layers unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,11 +25,13 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
 	  echo "chromium is not installed: the browser tests will be skipped"
 
-## redis: Debian's redis-server for the fault drills against an external Redis (the embedded one needs nothing)
-redis:
-	@command -v redis-server >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) ; } || \
-	  echo "redis-server is not installed: the external-Redis fault drills will be skipped"
+## tools: Debian's redis-server (fault drills against an external Redis) and espeak-ng (a second voice for
+## bench voice --conditions); tests that need them are skipped where they cannot be installed
+tools:
+	@for tool in redis-server espeak-ng; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then { command -v apt-get >/dev/null 2>&1 && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null ; } || \
+	  echo "not installed:$$missing (the tests that need them will be skipped)"; fi
 
 ## run: the main job — the HTTP server with embedded Redis, bundled models and the three demo stores.
 ## It prints the base URL, demo API keys and a curl line that places an order. Ctrl-C stops it.
@@ -41,7 +43,7 @@ chat: install
 	$(BIN)/orderline chat --menu $(MENU)
 
 ## test: lint, format check, mypy --strict, import-linter layer contracts, then the test suite
-test: install browser redis lint typecheck layers unit
+test: install browser tools lint typecheck layers unit
 
 lint: install
 	$(BIN)/ruff check src tests
