@@ -481,6 +481,16 @@ class RuleMatcher:
         last = order.last_line
         if last is None:
             return []
+        offered = self.menu.item(order.offered_item) if order.offered_item else None
+        if (
+            order.state is DialogState.UPSELL
+            and offered is not None
+            and frame.size is not None
+            and frame.size in offered.sizes
+            and not frame.mods
+        ):
+            # "Can I get you a coffee with that?" "Yes, a small one.": the offer, in that size
+            return [AddItem(item=offered.id, quantity=max(1, frame.qty or 1), size=frame.size)]
         if frame.size is not None:
             line = self._line_with_size(order, frame.size) or last
             return [SetSize(line=line.id, size=frame.size)]
