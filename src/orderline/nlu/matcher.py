@@ -254,6 +254,8 @@ class RuleMatcher:
         pending = first_missing(order, self.menu) if order.state is DialogState.CLARIFYING else None
         commands: list[Command] = []
         frames = self._bare_mentions(frames, order)
+        if correcting:
+            frames = self._named_for_replacement(frames, order)
         for frame in frames:
             if frame.all_ref and frame.head is None and self._apply_to_all(frame, commands, order):
                 continue
@@ -272,6 +274,29 @@ class RuleMatcher:
                 return swapped
             commands = self._instead(commands, targets, order)
         return commands
+
+    def _named_for_replacement(self, frames: list[Frame], order: Order) -> list[Frame]:
+        """ "actually, can the croissant be a chocolate croissant": the first item only names the line the
+        second replaces (the correction finds it), so it is not ordered again."""
+        out: list[Frame] = []
+        for k, frame in enumerate(frames):
+            nxt = frames[k + 1] if k + 1 < len(frames) else None
+            if (
+                nxt is not None
+                and frame.head is not None
+                and frame.qty is None
+                and frame.size is None
+                and not frame.mods
+                and nxt.head is not None
+                and nxt.head != frame.head
+                and nxt.ref_item is None
+                and self._same_category(frame.head, nxt.head)
+                and any(line.item == frame.head for line in order.lines)
+            ):
+                nxt.ref_item = frame.head  # the line the correction replaces
+                continue
+            out.append(frame)
+        return out
 
     def _swap_options(self, frames: list[Frame], targets: list[Frame], order: Order) -> list[Command] | None:
         """ "bacon instead of ham", "no ham, bacon instead": one option for another on the line that has
@@ -393,7 +418,8 @@ class RuleMatcher:
             answer = self._answer_with_item(frame, head, pending)
             if answer is not None:
                 return [answer]
-        target = self._correction_target(order, head) if correcting else None
+        named = self._line_of(order, frame.ref_item) if correcting and frame.ref_item else None
+        target = named or (self._correction_target(order, head) if correcting else None)
         if target is not None:
             changes = frame.size is not None or frame.mods or (frame.qty is not None and not frame.qty_weak)
             if target.item == head and changes:
