@@ -166,3 +166,23 @@ def time_calls(
 
     asyncio.run(go())
     return latencies, tokens
+
+
+def decoder_info(backend: SlmBackend) -> dict[str, object]:
+    """How the backend decodes, for the report: the kernel chosen at start-up, why, and the CPU it saw.
+
+    A remote backend (vLLM, ``serve-slm``) decodes elsewhere: ``{"kernel": "remote"}``.
+    """
+    from orderline.slm.local import LocalBackend
+
+    if not isinstance(backend, LocalBackend):
+        return {"kernel": "remote"}
+    model = backend.model
+    return {**model.kernel.to_json(), "kernel": model.kernel_name}
+
+
+def describe_decoder(info: dict[str, object]) -> str:
+    """One line for the table title: ``kernel fp32 (auto: no native bf16) on AMD EPYC 7B12, AVX2``."""
+    if info.get("kernel") == "remote":
+        return "remote decoder"
+    return f"kernel {info['kernel']} ({info.get('reason', '')}) on {info.get('cpu_model')}, {info.get('torch_capability')}"

@@ -186,7 +186,10 @@ def bench_slm(
     with _Bar(len(rows), "timing") as advance:
         latencies, tokens = slm_bench.time_calls(rows, menus, slm, warmup=3, progress=advance)
     stats = slm_bench.percentiles(latencies)
-    table = Table(title=f"SLM calls — {name} — {backend}, {threads} threads")
+    decoder = slm_bench.decoder_info(slm)
+    table = Table(
+        title=f"SLM calls — {name} — {backend}, {threads} threads — {slm_bench.describe_decoder(decoder)}"
+    )
     for col in ("calls", "p50 ms", "p95 ms", "max ms", "mean ms", "mean tokens"):
         table.add_column(col, justify="right")
     table.add_row(
@@ -206,6 +209,7 @@ def bench_slm(
                 "cpu": machine_info(),
                 "model": name,
                 "threads": threads,
+                "decoder": decoder,
                 "calls": len(latencies),
                 "latency_ms": stats,
                 "mean_tokens": sum(tokens) / max(1, len(tokens)),

@@ -24,6 +24,13 @@ class SlmUnavailableError(SlmError):
     """The backend is down or its circuit breaker is open."""
 
 
+class SlmBusyError(SlmError):
+    """The backend was busy with other calls until too late to start this one; nothing was run.
+
+    Not a timeout: the model is not slow, it is oversubscribed (the call's outcome is ``busy``).
+    """
+
+
 @dataclass(frozen=True)
 class SlmRequest:
     """One completion.
@@ -33,7 +40,8 @@ class SlmRequest:
         grammar: what the answer may be; decoding follows it, so the answer always parses.
         model: which adapter/model to use (per restaurant brand); ``None``: the backend's default.
         max_tokens: a hard cap on answer tokens (DSL answers are short).
-        timeout_s: the deadline for this call, measured from when the backend starts it.
+        timeout_s: the deadline for this call, measured from when it is asked (``complete`` is called), so
+            time spent waiting for a busy model counts.
     """
 
     prompt: str

@@ -3,8 +3,9 @@
 Why this path (measured with ``orderline bench slm``; see docs/architecture.md): for a 135M model and
 answers of a few tokens, per-call time is dominated by Python overhead per decoding step and by the
 prompt prefill. Merging the adapter into the base weights removes the LoRA matmuls; the KV cache of a
-fixed prompt prefix (the few-shot examples of the fallback model) is computed once and reused; the
-grammar check looks at the model's top candidates only, so a step costs one forward pass.
+fixed prompt prefix (the few-shot examples of the fallback model) is computed once and reused; the LM head
+computes only the tokens the call's grammar could emit (:mod:`orderline.slm.tokens`), and the matmul kernel
+(fp32, bf16 or int8 weights) is chosen for the CPU at start-up (:mod:`orderline.slm.kernels`).
 """
 
 from __future__ import annotations
@@ -13,20 +14,42 @@ import asyncio
 import copy
 import math
 import os
+import statistics
 import threading
 import time
+from collections import OrderedDict, deque
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import structlog
 
-from orderline.slm.base import SlmRequest, SlmResult, SlmTimeoutError
+from orderline.slm.base import SlmBusyError, SlmRequest, SlmResult, SlmTimeoutError
 from orderline.slm.checkpoint import resolve_base
-from orderline.slm.fastllama import FastLlama, KvCache, check_against
+from orderline.slm.fastllama import Dense, FastLlama, KvCache, check_against
+from orderline.slm.grammar import Constraint, Grammar
+from orderline.slm.kernels import Kernel, KernelChoice, choose_kernel
+from orderline.slm.tokens import TokenTrie
 
 log = structlog.get_logger("orderline.slm.local")
 
 TOP_K = 48
+"""Without a word grammar (a regex from ``serve-slm``), the decoder checks the model's top-48 tokens only."""
+HEADS_CACHED = 512
+"""Token sets kept (one per distinct call grammar: an item's options, a set of order lines). A set is
+75-400 tokens and takes under 1.2 ms to find; its LM-head rows are gathered per call (~0.1 ms)."""
+MIN_CALL_S = 0.1
+"""No call finishes sooner (a call prompt's prefill alone is 40-50 ms on 2 cores): a call that would get
+less than this once the model is free is not started (``busy``)."""
+CHECK_PROMPT = "item: cheeseburger\nsay: no onions please\ndo:"
+
+
+class Head:
+    """The LM head of one call: the tokens its grammar could emit (plus end of answer) and their rows."""
+
+    def __init__(self, tokens: list[int], rows: Dense | None) -> None:
+        self.tokens = tokens
+        self.rows = rows
 
 
 class LocalModel:
@@ -39,7 +62,10 @@ class LocalModel:
         threads: int | None = None,
         name: str = "",
         fast: bool = True,
+        kernel: str | None = None,
     ) -> None:
+        """Load the model; ``kernel`` overrides the start-up choice (``auto``, ``bf16``, ``fp32``, ``int8``;
+        default ``$ORDERLINE_SLM_KERNEL`` or ``auto``)."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -55,27 +81,67 @@ class LocalModel:
             model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
         model.eval()  # type: ignore[no-untyped-call]
         self.model = model
-        self.fast: FastLlama | None = None
-        if fast:
-            try:
-                self.fast = FastLlama(model)
-                check_against(model, self.fast, self.encode("item: cheeseburger\nsay: no onions please\ndo:"))
-            except (
-                AttributeError,
-                KeyError,
-                TypeError,
-                ValueError,
-            ) as exc:  # not a Llama layout: use transformers
-                log.warning("fast_decoder_unavailable", error=str(exc))
-                self.fast = None
+        self.kernel: KernelChoice = choose_kernel(override=kernel)
+        self.fast: FastLlama | None = self._fast_decoder(model) if fast else None
         self.name = name or (adapter.name if adapter is not None else path.name)
         self.eos = {int(self.tokenizer.eos_token_id)}
         newline = self.tokenizer("\n", add_special_tokens=False)["input_ids"]
         if len(newline) == 1:
             self.eos.add(int(newline[0]))
-        self.pieces = [self.tokenizer.decode([k]) for k in range(len(self.tokenizer))]
+        self.pieces: list[str] = [str(self.tokenizer.decode([k])) for k in range(len(self.tokenizer))]
+        self.trie = TokenTrie(self.pieces)
         self.lock = threading.Lock()
+        self.recent_s: deque[float] = deque(maxlen=20)
         self._prefix_cache: dict[str, Any] = {}
+        self._heads: OrderedDict[Grammar, list[int]] = OrderedDict()
+        log.info(
+            "slm_kernel",
+            model=self.name,
+            kernel=self.kernel.kernel.value if self.fast is not None else "transformers-fp32",
+            reason=self.kernel.reason,
+            cpu=self.kernel.isa.model,
+            capability=self.kernel.isa.capability,
+        )
+
+    def _fast_decoder(self, model: Any) -> FastLlama | None:
+        """The lean decoder with the chosen kernel, checked against transformers; fp32, then none, if not."""
+        tokens = self.encode(CHECK_PROMPT)
+        kernels = [self.kernel.kernel] + ([Kernel.FP32] if self.kernel.kernel is not Kernel.FP32 else [])
+        for kernel in kernels:
+            try:
+                fast = FastLlama(model, kernel=kernel)
+                check_against(model, fast, tokens)
+            except (AttributeError, KeyError, TypeError, ValueError, RuntimeError) as exc:
+                log.warning("fast_decoder_unavailable", kernel=kernel.value, error=str(exc))
+                continue
+            if kernel is not self.kernel.kernel:
+                self.kernel = KernelChoice(kernel, f"{self.kernel.kernel} failed the check", self.kernel.isa)
+            return fast
+        return None  # not a Llama layout: use transformers
+
+    @property
+    def kernel_name(self) -> str:
+        return self.kernel.kernel.value if self.fast is not None else "transformers-fp32"
+
+    def head(self, constraint: Constraint) -> Head | None:
+        """The LM head for one call under ``constraint``, or ``None``: compute the whole vocabulary."""
+        if not isinstance(constraint, Grammar):
+            return None
+        tokens = self._heads.get(constraint)
+        if tokens is None:
+            tokens = self._heads[constraint] = sorted(self.trie.candidates(constraint) | self.eos)
+            if len(self._heads) > HEADS_CACHED:
+                self._heads.popitem(last=False)
+        else:
+            self._heads.move_to_end(constraint)
+        import torch
+
+        rows = self.fast.head_rows(torch.tensor(tokens)) if self.fast is not None else None
+        return Head(tokens, rows)
+
+    def typical_call_s(self) -> float:
+        """Median wall time of the last calls (0 before the first)."""
+        return statistics.median(self.recent_s) if self.recent_s else 0.0
 
     def encode(self, text: str) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -98,20 +164,24 @@ class LocalModel:
         state = self._prefix_cache[prefix]
         return state.clone() if isinstance(state, KvCache) else copy.deepcopy(state)
 
-    def begin(self, prefix: str, rest: str) -> tuple[Any, Any]:
-        """(decoder state, next-token logits) after ``prefix`` (cached) + ``rest``."""
-        state = self.prefix_state(prefix)
-        return self.advance(state, self.encode(rest))
+    def begin(self, prefix: str, rest: str, head: Head | None = None) -> tuple[Any, Any]:
+        """(decoder state, next-token logits) after ``prefix`` (cached) + ``rest``.
 
-    def advance(self, state: Any, ids: list[int]) -> tuple[Any, Any]:
+        With ``head`` the logits are those of ``head.tokens`` only, in that order.
+        """
+        state = self.prefix_state(prefix)
+        return self.advance(state, self.encode(rest), head)
+
+    def advance(self, state: Any, ids: list[int], head: Head | None = None) -> tuple[Any, Any]:
         import torch
 
         if self.fast is not None:
             cache = state if state is not None else self.fast.new_cache()
-            return cache, self.fast.forward(ids, cache)
+            return cache, self.fast.forward(ids, cache, head.rows if head is not None else None)
         with torch.inference_mode():
             out = self.model(input_ids=torch.tensor([ids]), past_key_values=state, use_cache=True)
-        return out.past_key_values, out.logits[0, -1]
+        logits = out.logits[0, -1]
+        return out.past_key_values, logits if head is None else logits[torch.tensor(head.tokens)]
 
 
 class LocalBackend:
@@ -127,6 +197,7 @@ class LocalBackend:
         return self._name
 
     async def complete(self, request: SlmRequest) -> SlmResult:
+        """Decode in a worker thread; the deadline starts now, when the call is asked, not when it runs."""
         deadline = time.monotonic() + request.timeout_s
         return await asyncio.to_thread(self.complete_sync, request, deadline)
 
@@ -134,19 +205,51 @@ class LocalBackend:
         return None
 
     def complete_sync(self, request: SlmRequest, deadline: float | None = None) -> SlmResult:
-        """Greedy decoding under the request's grammar; raises :class:`SlmTimeoutError` past the deadline."""
+        """Greedy decoding under the request's grammar.
+
+        Raises:
+            SlmBusyError: the model stayed busy with other calls until too late to start this one (the
+                deadline less the median of recent calls, at least :data:`MIN_CALL_S`); nothing was run.
+            SlmTimeoutError: decoding ran past the deadline.
+        """
+        m = self.model
+        asked = time.perf_counter()
+        if not self._acquire(deadline):
+            raise SlmBusyError(f"{self.name}: busy: the model was not free in time to start the call")
+        try:
+            started = time.perf_counter()
+            result = self._decode(request, deadline, asked)
+            m.recent_s.append(time.perf_counter() - started)
+            return result
+        finally:
+            m.lock.release()
+
+    def _acquire(self, deadline: float | None) -> bool:
+        lock = self.model.lock
+        if deadline is None:
+            return lock.acquire()
+        if lock.acquire(blocking=False):
+            if time.monotonic() < deadline:
+                return True
+            lock.release()  # the worker pool started us after the deadline
+            return False
+        # Held by another call: wait only while this one could still finish in a typical call's time.
+        wait = deadline - max(MIN_CALL_S, self.model.typical_call_s()) - time.monotonic()
+        return wait > 0 and lock.acquire(timeout=wait)
+
+    def _decode(self, request: SlmRequest, deadline: float | None, started: float) -> SlmResult:
         import torch
 
-        started = time.perf_counter()
         m = self.model
-        with m.lock, torch.inference_mode():
+        with torch.inference_mode():
             prefix = next((p for p in self.prefixes if request.prompt.startswith(p)), "")
-            past, logits = m.begin(prefix, request.prompt[len(prefix) :])
+            head = m.head(request.grammar)
+            past, logits = m.begin(prefix, request.prompt[len(prefix) :], head)
             text, logprob, steps = "", 0.0, 0
             for steps in range(1, request.max_tokens + 1):  # noqa: B007 - steps is reported
                 if deadline is not None and time.monotonic() > deadline:
                     raise SlmTimeoutError(f"{self.name}: no answer within {request.timeout_s:.2f} s")
-                pick, piece, lp = self._choose(logits, text, request)
+                pick, piece, lp = self._choose(logits, head, text, request)
                 if pick is None:
                     text = "?" if not text.strip() or not request.grammar.accepts(text) else text
                     break
@@ -161,7 +264,7 @@ class LocalBackend:
                     if m.tokenizer.decode(extra) == forced:
                         step_ids += extra
                         text += forced
-                past, logits = m.advance(past, step_ids)
+                past, logits = m.advance(past, step_ids, head)
         answer = text.strip()
         if not request.grammar.accepts(answer):
             answer = "?"
@@ -173,14 +276,26 @@ class LocalBackend:
             tokens=steps,
         )
 
-    def _choose(self, logits: Any, text: str, request: SlmRequest) -> tuple[int | None, str, float]:
-        """The most likely next token that keeps the answer inside the grammar."""
+    def _choose(
+        self, logits: Any, head: Head | None, text: str, request: SlmRequest
+    ) -> tuple[int | None, str, float]:
+        """The most likely next token that keeps the answer inside the grammar.
+
+        With a ``head`` the logits cover its tokens (a superset of every token the grammar allows), so
+        the choice is the grammar-allowed argmax over the whole vocabulary, and the log-probability is
+        normalised over those tokens. Without one, the model's top :data:`TOP_K` tokens are checked.
+        """
         import torch
 
         logp = torch.log_softmax(logits.float(), dim=-1)
-        values, indices = torch.topk(logp, TOP_K)
+        if head is None:
+            values, indices = torch.topk(logp, min(TOP_K, logp.shape[0]))
+            ranked: Iterable[tuple[float, int]] = zip(values.tolist(), indices.tolist(), strict=True)
+        else:
+            values, order = torch.sort(logp, descending=True)
+            ranked = zip(values.tolist(), (head.tokens[k] for k in order.tolist()), strict=True)
         grammar = request.grammar
-        for value, index in zip(values.tolist(), indices.tolist(), strict=True):
+        for value, index in ranked:
             if index in self.model.eos:
                 if text.strip() and grammar.accepts(text):
                     return index, "", value

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
-from orderline.slm.base import SlmRequest, SlmTimeoutError
+from orderline.slm.base import SlmBusyError, SlmRequest, SlmTimeoutError
 from orderline.slm.grammar import RegexConstraint
 from orderline.slm.local import LocalBackend
 
@@ -93,6 +93,8 @@ def create_slm_app(
             )  # fault drill (--delay-ms): a slow or overloaded model server
         try:
             result = backend.complete_sync(request, deadline=time.monotonic() + body.timeout_s)
+        except SlmBusyError as exc:
+            raise HTTPException(503, str(exc)) from exc
         except SlmTimeoutError as exc:
             raise HTTPException(504, str(exc)) from exc
         return {
