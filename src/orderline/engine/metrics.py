@@ -31,6 +31,11 @@ class Metrics:
         self.slm_timeouts = Counter(
             "orderline_slm_timeouts", "SLM steps that ran past their deadline.", registry=r
         )
+        self.slm_busy = Counter(
+            "orderline_slm_busy",
+            "SLM steps skipped unrun: the model was busy and could not start before the call's deadline.",
+            registry=r,
+        )
         self.clarifications = Counter(
             "orderline_clarifying_questions",
             "Turns that asked the customer a question.",
@@ -79,6 +84,7 @@ class Metrics:
             if call.ok and len(call.attempts) > 1:
                 self.slm_fallbacks.inc()
             self.slm_timeouts.inc(sum("Timeout" in a for a in call.attempts))
+            self.slm_busy.inc(sum("SlmBusyError" in a for a in call.attempts))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
