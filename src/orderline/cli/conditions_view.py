@@ -78,7 +78,8 @@ def conditions_table(
 ) -> Table:
     table = Table(title=title)
     for column in ("condition", "role", "orders", "exact match", "WER", "clarify"):
-        table.add_column(column, justify="left" if column in ("condition", "role") else "right")
+        left = column in ("condition", "role")
+        table.add_column(column, justify="left" if left else "right", no_wrap=column == "condition")
     for c in conditions:
         r = results[c.name]
         table.add_row(
