@@ -25,12 +25,13 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
 	  echo "chromium is not installed: the browser tests will be skipped"
 
-## tools: Debian's redis-server (fault drills against an external Redis) and espeak-ng (a second voice for
-## bench voice --conditions); tests that need them are skipped where they cannot be installed
+## tools: Debian's redis-server (fault drills against an external Redis), espeak-ng (a second voice for
+## bench voice --conditions) and docker-compose (validates docker/compose.yaml without a Docker engine);
+## tests that need them are skipped where they cannot be installed
 tools:
-	@for tool in redis-server espeak-ng; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	@for tool in redis-server espeak-ng docker-compose; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then { command -v apt-get >/dev/null 2>&1 && apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null ; } || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null ; } || \
 	  echo "not installed:$$missing (the tests that need them will be skipped)"; fi
 
 ## run: the main job — the HTTP server with embedded Redis, bundled models and the three demo stores.

@@ -204,23 +204,26 @@ def test_the_build_context_holds_only_what_the_image_copies() -> None:
 # -- compose ---------------------------------------------------------------------------------------------------
 
 
-def _compose_plugin() -> bool:
+def _compose() -> list[str] | None:
+    """The Compose command here: the docker plugin (v2), else Debian's docker-compose (v1.29; ``make tools``)."""
     docker = shutil.which("docker")
-    if docker is None:
-        return False
-    probe = subprocess.run(
-        [docker, "compose", "version"], capture_output=True, text=True, timeout=30, check=False
-    )
-    return probe.returncode == 0
+    if docker is not None:
+        probe = subprocess.run(
+            [docker, "compose", "version"], capture_output=True, text=True, timeout=30, check=False
+        )
+        if probe.returncode == 0:
+            return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy is not None else None
 
 
-@pytest.mark.skipif(
-    not _compose_plugin(), reason="no docker compose plugin here: the structural checks below run"
-)
+@pytest.mark.skipif(_compose() is None, reason="no docker compose here: the structural checks below run")
 @pytest.mark.parametrize("profiles", [[], ["--profile", "gpu"], ["--profile", "cpu-slm"]])
 def test_docker_compose_config_validates(profiles: list[str]) -> None:
+    command = _compose()
+    assert command is not None
     result = subprocess.run(
-        ["docker", "compose", "-f", str(COMPOSE), *profiles, "config", "--quiet"],
+        [*command, "-f", str(COMPOSE), *profiles, "config", "--quiet"],
         capture_output=True,
         text=True,
         timeout=60,
