@@ -18,6 +18,7 @@ from orderline.bench.machine import machine_info
 from orderline.cli import (
     clients_cmd,
     conversations_cmd,
+    load_cmd,
     serve_cmd,
     slm_cmds,
     train_cmd,
@@ -55,6 +56,7 @@ app.add_typer(users_cmd.users_app, name="users")
 app.command("lane-client")(clients_cmd.lane_client)
 app.command("phone-client")(clients_cmd.phone_client)
 bench_app.command("wire")(clients_cmd.bench_wire)
+bench_app.command("load")(load_cmd.bench_load)
 bench_app.command("endpoint")(clients_cmd.bench_endpoint)
 bench_app.command("voice")(voice_cmd.bench_voice)
 app.command("eval")(slm_cmds.eval_cmd)
