@@ -22,7 +22,6 @@ from orderline.core.commands import (
     Done,
     FillSlot,
     Handoff,
-    ModifierSpec,
     ModifyLine,
     RemoveLine,
     ReplaceItem,
@@ -30,12 +29,10 @@ from orderline.core.commands import (
     SetSize,
     SlotSpec,
     Undo,
-    Unplaced,
 )
 from orderline.core.events import ClarificationNeeded
 from orderline.core.provenance import Provenance, Source
 from orderline.core.text import normalize
-from orderline.menu.schema import Menu
 from orderline.nlu.accounting import (
     coverage_of,
     off_menu_spans,
@@ -43,25 +40,23 @@ from orderline.nlu.accounting import (
     unplaced_modifiers,
     without_spans,
 )
-from orderline.nlu.clauses import clauses, more_after, nth_line
+from orderline.nlu.clauses import clauses, nth_line
 from orderline.nlu.coverage import Understanding
+from orderline.nlu.edits import EditClauses
 from orderline.nlu.frames import (
     Frame,
-    FrameBuilder,
-    ModMention,
     frame_specs,
     infer_head,
     option_fits,
     resolve_senses,
 )
 from orderline.nlu.references import repeat_line
-from orderline.nlu.tagger import Tag, Tagger
+from orderline.nlu.tagger import Tag
 from orderline.nlu.vocab import Kind
 from orderline.order.clarify import first_missing
 from orderline.order.machine import transition
-from orderline.order.state import DialogState, Order, OrderLine
+from orderline.order.state import DialogState, Order
 
-NO_SUCH_LINE = 0  # line ids start at 1: the machine rejects this with "couldn't find that in your order"
 _ADDING = frozenset({"add", "and add", "plus", "also", "and also", "add on", "as well as"})
 
 
@@ -76,16 +71,10 @@ def _another_option(tags: list[Tag]) -> bool:
     return False
 
 
-class RuleMatcher:
+class RuleMatcher(EditClauses):
     """Deterministic menu matcher (tier 1). Build once per menu."""
 
     name = "tier1"
-
-    def __init__(self, menu: Menu) -> None:
-        self.menu = menu
-        self.tagger = Tagger(menu)
-        self.builder = FrameBuilder(menu)
-        self._combo_of = {i.main: i.id for i in menu.items if i.is_combo and i.main is not None}
 
     async def understand_async(self, text: str, order: Order) -> Understanding:
         """:class:`~orderline.nlu.base.Understander`: tier 1 answers at once."""
@@ -180,71 +169,6 @@ class RuleMatcher:
             commands.append(CannotHandle(reason="no menu item or request recognised", text=text))
         return commands
 
-    # -- answers to "Which one gets no onions?" ----------------------------------------------------
-
-    def _answer_asked(self, tags: list[Tag], order: Order) -> list[Command] | None:
-        """The answer to the last turn's question about modifier words no line took: "yes" (the one
-        line asked about), "both", "the burger", "the first one". None when the words are not an
-        answer (they are understood as usual, and the question lapses)."""
-        asked = [q for q in order.asked if q.options and q.asks and q.lines]
-        if not asked:
-            return None
-        kinds = {t.kind for t in tags}
-        if kinds & {Kind.OPTION, Kind.SIZE, Kind.NO, Kind.NEG, Kind.CANCEL, Kind.UNDO, Kind.REMOVE}:
-            return None
-        frames = [f for f in self.builder.build(tags) if not f.empty]
-        if any(f.mods or f.size or (f.qty is not None and not f.qty_weak) for f in frames):
-            return None
-        commands: list[Command] = []
-        for question in asked:
-            lines = [ln for ln in order.lines if ln.id in question.lines]
-            chosen = self._chosen_lines(frames, lines, order)
-            if chosen is None and Kind.YES in kinds and len(lines) == 1:
-                chosen = lines  # "Should the Cheeseburger have no onions?" "Yes."
-            if chosen is None and Kind.YES in kinds:
-                # "yes" to "which one?": ask again, so the words are still not dropped
-                commands.append(Unplaced(words=question.words, options=question.options))
-                continue
-            if chosen is None:
-                return None
-            for line in chosen:
-                specs = self._specs_of(question.words, line.item)
-                if specs:
-                    commands.append(ModifyLine(line=line.id, modifiers=specs))
-        if Kind.DONE in kinds:
-            commands.append(Done())
-        return commands or None
-
-    def _chosen_lines(
-        self, frames: list[Frame], lines: list[OrderLine], order: Order
-    ) -> list[OrderLine] | None:
-        if any(f.all_ref for f in frames):
-            return lines  # "both", "all of them"
-        chosen: list[OrderLine] = []
-        for frame in frames:
-            line: OrderLine | None = None
-            if frame.ordinal is not None:
-                line = nth_line(order, frame.ordinal)
-            named = frame.head or frame.ref_item
-            if line is None and named is not None:
-                line = next(
-                    (ln for ln in reversed(lines) if named in (ln.item, self._main_of(ln.item))), None
-                ) or next((ln for ln in reversed(lines) if self._same_category(ln.item, named)), None)
-            if line is not None and line in lines and line not in chosen:
-                chosen.append(line)
-        return chosen or None
-
-    def _specs_of(self, words: str, item_id: str) -> tuple[ModifierSpec, ...]:
-        """The modifier specs of words asked about, read again for the line they turn out to be for."""
-        tags = resolve_senses(self.tagger.tag(normalize(words)), self.menu)
-        return tuple(
-            s
-            for f in self.builder.build(tags)
-            for s in frame_specs(f, self.menu, item_id)
-            if self.menu.item(item_id) is not None
-            and self.menu.find_option(self.menu.item_index[item_id], s.option) is not None
-        )
-
     # -- ordering clauses ------------------------------------------------------------------------
 
     def _order(self, tags: list[Tag], order: Order, correcting: bool) -> list[Command]:
@@ -311,32 +235,6 @@ class RuleMatcher:
         if not new or not old:
             return None
         return self._swap(order, old, new)
-
-    def _swap(self, order: Order, old: list[ModMention], new: list[ModMention]) -> list[Command] | None:
-        """ModifyLine taking ``old`` options off the latest line that has them and putting ``new`` on."""
-        for line in reversed(order.lines):
-            item = self.menu.item(line.item)
-            if item is None:
-                continue
-            gone = [o for m in old if (o := self._present(line, m.options)) is not None]
-            wanted = [(m, o) for m in new if (o := option_fits(self.menu, line.item, m.options)) is not None]
-            if len(gone) == len(old) and len(wanted) == len(new):
-                specs = [ModifierSpec(option=o, negated=True) for o in gone]
-                specs += [m.spec(o).model_copy(update={"negated": False}) for m, o in wanted]
-                return [ModifyLine(line=line.id, modifiers=tuple(specs))]
-        return None
-
-    def _present(self, line: OrderLine, options: tuple[str, ...]) -> str | None:
-        """The first of ``options`` the line has: chosen, or included with the item and not removed."""
-        item = self.menu.item_index[line.item]
-        for option in options:
-            choice = next((m for m in line.modifiers if m.option == option), None)
-            found = self.menu.find_option(item, option)
-            if choice is not None and not choice.negated:
-                return option
-            if choice is None and found is not None and found[1].default:
-                return option
-        return None
 
     def _pending_after(self, order: Order, commands: list[Command]) -> ClarificationNeeded | None:
         view = order
@@ -551,38 +449,6 @@ class RuleMatcher:
     def _pending_item(self, pending: ClarificationNeeded) -> str | None:
         return pending.target if pending.choice == "size" else None
 
-    def _split_line(self, frame: Frame, line: OrderLine | None, order: Order) -> list[Command]:
-        """ "(two cheeseburgers), make one of them with no onions": some of the line get the change, the
-        rest stay as they were; the total count stays what was ordered."""
-        if (
-            not frame.partitive
-            or frame.qty is None
-            or not (frame.mods or frame.size)
-            or line is None
-            or line.slots
-            or not 0 < frame.qty < line.quantity
-            or not all(option_fits(self.menu, line.item, m.options) for m in frame.mods)
-        ):
-            return []
-        kept = tuple(
-            ModifierSpec(option=m.option, level=m.level, negated=m.negated, on_side=m.on_side, count=m.count)
-            for m in line.modifiers
-        )
-        # the line keeps the part that changes (as "two pizzas, one deep dish" puts the part first)
-        rest = AddItem(item=line.item, quantity=line.quantity - frame.qty, size=line.size, modifiers=kept)
-        return [*self._adjust(frame, line, order), rest]
-
-    def _adjust(self, frame: Frame, line: OrderLine, order: Order) -> list[Command]:
-        """Changes to an existing line named by reference: size, quantity, modifiers."""
-        commands: list[Command] = []
-        if frame.size is not None:
-            commands.append(SetSize(line=line.id, size=frame.size))
-        if frame.qty is not None and not frame.qty_weak:
-            commands.append(SetQuantity(line=line.id, quantity=max(1, frame.qty)))
-        if frame.mods:
-            commands.append(ModifyLine(line=line.id, modifiers=frame_specs(frame, self.menu, line.item)))
-        return commands
-
     def _absorb_slots(self, commands: list[Command], frames: Sequence[Frame]) -> list[Command]:
         """Items said with a combo belong to it: "a number one with a Sprite" fills the drink slot,
         "the coffee and pastry deal with a large coffee" is the deal's own coffee (and its size)."""
@@ -635,191 +501,3 @@ class RuleMatcher:
                 ReplaceItem(line=line.id, item=command.item, size=command.size, modifiers=command.modifiers)
             )
         return out
-
-    # -- remove and change clauses ---------------------------------------------------------------
-
-    def _remove(self, tags: list[Tag], order: Order) -> list[Command]:
-        frames = self.builder.build(tags)
-        refs = any(t.kind is Kind.REF for t in tags)
-        commands: list[Command] = []
-        for frame in frames:
-            if frame.mods and frame.head is None:
-                line = (
-                    self._line_of(order, frame.ref_item)
-                    if frame.ref_item
-                    else self._line_accepting(order, frame)
-                )
-                if line is not None:
-                    specs = tuple(
-                        s.model_copy(update={"negated": True})
-                        for s in frame_specs(frame, self.menu, line.item)
-                    )
-                    commands.append(ModifyLine(line=line.id, modifiers=specs))
-                continue
-            item = frame.head or frame.ref_item
-            line = self._line_of(order, item) if item else None
-            if frame.ordinal is not None:
-                line = nth_line(order, frame.ordinal)
-            if line is not None:
-                commands.append(RemoveLine(line=line.id))
-            elif item is not None:
-                commands.append(RemoveLine(line=NO_SUCH_LINE))  # named but not ordered: say so
-        if not commands and (refs or not frames) and order.last_line is not None:
-            commands.append(RemoveLine(line=order.last_line.id))
-        return commands
-
-    def _change(self, tags: list[Tag], order: Order) -> list[Command]:
-        """ "make the second one a large", "change the coke to a sprite", "make it a meal"."""
-        frames = self.builder.build(tags)
-        target: OrderLine | None = None
-        slot_target: tuple[OrderLine, str] | None = None
-        values: list[Frame] = []
-        for frame in frames:
-            named = frame.head or frame.ref_item
-            if target is None and slot_target is None:
-                if frame.ordinal is not None:
-                    target = nth_line(order, frame.ordinal)
-                    if frame.head is None and frame.ref_item is None:
-                        if frame.size or frame.mods or (frame.qty and not frame.qty_weak):
-                            values.append(frame)
-                        continue
-                line = self._line_of(order, named) if named else None
-                if (line is not None and line is not order.last_line) or (
-                    line is not None and more_after(frames, frame)
-                ):
-                    target = line
-                    rest = Frame(qty=frame.qty if frame.qty and not frame.qty_weak else None, size=frame.size)
-                    rest.mods = frame.mods
-                    if not rest.empty:
-                        values.append(rest)
-                    continue
-                slot_line = self._slot_line(order, named) if named and line is None else None
-                if slot_line is not None:
-                    slot_target = (slot_line, named or "")
-                    continue
-            values.append(frame)
-        line = target or order.last_line
-        if line is None:
-            return []
-        swapped = self._swap_in_change(values, line, order)
-        if swapped is not None:
-            return swapped
-        commands: list[Command] = []
-        wants_combo = any(t.kind is Kind.COMBO for t in tags)
-        if wants_combo and line.item in self._combo_of:
-            # the meal first, so "make it a combo with a dr pepper" fills the meal's drink
-            commands.append(ReplaceItem(line=line.id, item=self._combo_of[line.item]))
-            view, _ = transition(order, commands[0], self.menu)
-            line = view.line(line.id) or line
-        for frame in values:
-            if frame.head is not None and frame.head != line.item:
-                if slot_target is not None:
-                    commands.append(FillSlot(line=slot_target[0].id, item=frame.head, size=frame.size))
-                elif self._slot_fits(line, frame.head):
-                    commands.append(FillSlot(line=line.id, item=frame.head, size=frame.size))
-                else:
-                    specs = frame_specs(frame, self.menu, frame.head)
-                    commands.append(
-                        ReplaceItem(line=line.id, item=frame.head, size=frame.size, modifiers=specs)
-                    )
-                continue
-            split = self._split_line(frame, line, order)
-            commands.extend(split or self._adjust(frame, line, order))
-        return commands
-
-    def _swap_in_change(self, values: list[Frame], line: OrderLine, order: Order) -> list[Command] | None:
-        """ "swap the ham for bacon", "change the onions to grilled onions": the options the line has
-        come off, the ones said after them go on."""
-        if any(f.head or f.size or f.ref_item or (f.qty and not f.qty_weak) for f in values):
-            return None
-        mods = [m for f in values for m in f.mods]
-        if len(mods) < 2 or any(m.negated for m in mods):
-            return None
-        k = 0
-        while k < len(mods) and self._present(line, mods[k].options) is not None:
-            k += 1
-        if k == 0 or k == len(mods) or any(self._present(line, m.options) for m in mods[k:]):
-            return None
-        view = order.model_copy(update={"lines": (line,)})
-        return self._swap(view, mods[:k], mods[k:])
-
-    # -- order lookups -------------------------------------------------------------------------
-
-    def _is_combo(self, item_id: str) -> bool:
-        item = self.menu.item(item_id)
-        return item is not None and item.is_combo
-
-    def _open_slot(self, combo: AddItem, item_id: str) -> str | None:
-        item = self.menu.item(combo.item)
-        if item is None:
-            return None
-        taken = {s.slot for s in combo.slots}
-        return next((s.id for s in item.slots if s.id not in taken and item_id in s.choices), None)
-
-    def _slot_fits(self, line: OrderLine, item_id: str) -> bool:
-        item = self.menu.item(line.item)
-        return item is not None and any(item_id in s.choices for s in item.slots)
-
-    def _correction_target(self, order: Order, head: str) -> OrderLine | None:
-        """The line a correction names: the latest line of that item, else the latest of its kind."""
-        same = next((line for line in reversed(order.lines) if line.item == head), None)
-        if same is not None:
-            return same
-        last = order.last_line
-        return last if last is not None and self._same_category(last.item, head) else None
-
-    def _name_within(self, said: str, other: str) -> bool:
-        """Every word of item ``said``'s name, or of one of its aliases, is in item ``other``'s name ("latte"
-        in "Iced Latte", "frappe" in "Mocha Frappe")."""
-        ia, ib = self.menu.item(said), self.menu.item(other)
-        if ia is None or ib is None:
-            return False
-        target = set(ib.name.lower().split())
-        forms = [set(f.lower().split()) for f in (ia.name, *ia.aliases)]
-        return any(words and words <= target for words in forms)
-
-    def _same_category(self, a: str, b: str) -> bool:
-        ia, ib = self.menu.item(a), self.menu.item(b)
-        return ia is not None and ib is not None and ia.category == ib.category
-
-    def _line_of(self, order: Order, item_id: str | None) -> OrderLine | None:
-        """The latest line for an item (or a combo built on it); else the latest of its category
-        ("the burger" when the order has a bacon cheeseburger)."""
-        if item_id is None:
-            return None
-        for line in reversed(order.lines):
-            item = self.menu.item(line.item)
-            if line.item == item_id or (item is not None and item.main == item_id):
-                return line
-        for line in reversed(order.lines):
-            if self._same_category(self._main_of(line.item), item_id):
-                return line
-        return None
-
-    def _main_of(self, item_id: str) -> str:
-        item = self.menu.item(item_id)
-        return item.main if item is not None and item.main is not None else item_id
-
-    def _slot_line(self, order: Order, item_id: str | None) -> OrderLine | None:
-        return next(
-            (line for line in reversed(order.lines) if any(f.item == item_id for f in line.slots)), None
-        )
-
-    def _line_like(self, order: Order, item_id: str) -> OrderLine | None:
-        return next(
-            (line for line in reversed(order.lines) if self._same_category(line.item, item_id)),
-            order.last_line,
-        )
-
-    def _line_accepting(self, order: Order, frame: Frame) -> OrderLine | None:
-        for line in reversed(order.lines):
-            if all(option_fits(self.menu, line.item, m.options) for m in frame.mods):
-                return line
-        return None
-
-    def _line_with_size(self, order: Order, size: str) -> OrderLine | None:
-        for line in reversed(order.lines):
-            item = self.menu.item(line.item)
-            if item is not None and size in item.sizes:
-                return line
-        return None
