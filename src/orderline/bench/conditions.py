@@ -14,9 +14,7 @@ phone's cost is measured, not guessed.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import shutil
 import subprocess
 import wave
@@ -37,7 +35,7 @@ from orderline.bench.noise import (
     music_noise,
     wind_noise,
 )
-from orderline.bench.voice import DISGUISED_VOICE, VoiceSpec
+from orderline.bench.voice import DISGUISED_VOICE, CachedVoice, VoiceSpec
 
 Noise = Literal["engine", "wind", "babble", "music", "none"]
 Channel = Literal["lane", "phone"]
@@ -142,35 +140,19 @@ def degrade(condition: Condition, audio: Float32Array, seed: int) -> Float32Arra
     return out.astype(np.float32, copy=False)
 
 
-class EspeakSpeaker:
+class EspeakSpeaker(CachedVoice):
     """A customer voice from Debian's espeak-ng (a formant synthesizer: nothing like Piper), cached on disk."""
 
     def __init__(self, voice: str, wpm: int, pitch: int, cache_dir: Path | None = None) -> None:
         binary = shutil.which("espeak-ng")
         if binary is None:
             raise RuntimeError("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
+        super().__init__(cache_dir)
         self.binary = binary
         self.voice, self.wpm, self.pitch = voice, wpm, pitch
-        self.cache_dir = cache_dir
-        self.hits = 0
-        self.misses = 0
 
-    def key(self, text: str) -> str:
-        data = {"espeak": [self.voice, self.wpm, self.pitch], "text": text}
-        return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]
-
-    def say(self, text: str) -> Float32Array:
-        path = self.cache_dir / f"{self.key(text)}.npy" if self.cache_dir is not None else None
-        if path is not None and path.is_file():
-            self.hits += 1
-            cached: Float32Array = np.load(path).astype(np.float32, copy=False)
-            return cached
-        self.misses += 1
-        audio = self.render(text)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            np.save(path, audio)
-        return audio
+    def parameters(self) -> dict[str, object]:
+        return {"espeak": [self.voice, self.wpm, self.pitch]}
 
     def render(self, text: str) -> Float32Array:
         args = [self.binary, "-v", self.voice, "-s", str(self.wpm), "-p", str(self.pitch), "--stdout", text]

@@ -124,19 +124,24 @@ def shift_pitch(audio: Float32Array, factor: float, rate: int = SAMPLE_RATE) -> 
     return resample(audio, round(rate * factor), rate)
 
 
-class Speaker:
-    """A customer voice: text -> 16 kHz audio, cached on disk by text and voice parameters."""
+class CachedVoice:
+    """Text -> 16 kHz audio, cached on disk under a key of the text and the voice's parameters.
 
-    def __init__(self, synthesizer: Synthesizer, spec: VoiceSpec, cache_dir: Path | None = None) -> None:
-        """``synthesizer`` must already be built with ``spec``'s Piper scales (the CLI does it)."""
-        self.synthesizer = synthesizer
-        self.spec = spec
+    Subclasses give ``parameters`` (what makes the voice) and ``render`` (the synthesis)."""
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
         self.cache_dir = cache_dir
         self.hits = 0
         self.misses = 0
 
+    def parameters(self) -> dict[str, object]:
+        raise NotImplementedError
+
+    def render(self, text: str) -> Float32Array:
+        raise NotImplementedError
+
     def key(self, text: str) -> str:
-        data = {"v": CACHE_VERSION, "text": text, "voice": self.synthesizer.name, **asdict(self.spec)}
+        data = {"v": CACHE_VERSION, "text": text, **self.parameters()}
         return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]
 
     def say(self, text: str) -> Float32Array:
@@ -154,6 +159,19 @@ class Speaker:
             np.save(partial, audio)
             partial.replace(path)
         return audio
+
+
+class Speaker(CachedVoice):
+    """A customer voice from the bundled Piper model under a :class:`VoiceSpec`."""
+
+    def __init__(self, synthesizer: Synthesizer, spec: VoiceSpec, cache_dir: Path | None = None) -> None:
+        """``synthesizer`` must already be built with ``spec``'s Piper scales (the CLI does it)."""
+        super().__init__(cache_dir)
+        self.synthesizer = synthesizer
+        self.spec = spec
+
+    def parameters(self) -> dict[str, object]:
+        return {"voice": self.synthesizer.name, **asdict(self.spec)}
 
     def render(self, text: str) -> Float32Array:
         gap = np.zeros(SAMPLE_RATE * SENTENCE_GAP_MS // 1000, dtype=np.float32)

@@ -25,7 +25,8 @@ import os
 import platform
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
+
+from orderline.core.cpu import REPORTED_FLAGS, read_cpuinfo
 
 KERNEL_ENV = "ORDERLINE_SLM_KERNEL"
 """auto (default) | bf16 | fp32 | int8."""
@@ -33,23 +34,6 @@ KERNEL_ENV = "ORDERLINE_SLM_KERNEL"
 _BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 _AARCH64_BF16_FLAGS = frozenset({"bf16", "svebf16"})
 _INT8_DOT_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8", "asimddp", "i8mm"})
-_REPORTED_FLAGS = (
-    "avx",
-    "avx2",
-    "fma",
-    "f16c",
-    "avx512f",
-    "avx512_bf16",
-    "avx512_vnni",
-    "avx_vnni",
-    "amx_bf16",
-    "amx_int8",
-    "asimd",
-    "asimddp",
-    "i8mm",
-    "bf16",
-    "sve",
-)
 # oneDNN's ISA ladder up to the first level with bf16 instructions (ONEDNN_MAX_CPU_ISA caps it).
 _ONEDNN_BELOW_BF16 = frozenset(
     {"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI"}
@@ -101,7 +85,7 @@ class CpuIsa:
             "cpu_model": self.model,
             "machine": self.machine,
             "torch_capability": self.capability,
-            "flags": [f for f in _REPORTED_FLAGS if f in self.flags],
+            "flags": [f for f in REPORTED_FLAGS if f in self.flags],
             "native_bf16": self.native_bf16,
             "int8_dot": self.int8_dot,
             "isa_caps": dict(self.caps),
@@ -116,25 +100,6 @@ class KernelChoice:
 
     def to_json(self) -> dict[str, object]:
         return {"kernel": self.kernel.value, "reason": self.reason, **self.isa.to_json()}
-
-
-def read_cpuinfo(text: str | None = None) -> tuple[str, frozenset[str]]:
-    """(model name, flags) from ``/proc/cpuinfo`` (x86 ``flags``, aarch64 ``Features``)."""
-    model = platform.processor() or platform.machine()
-    if text is None:
-        try:
-            text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return model, frozenset()
-    flags: frozenset[str] = frozenset()
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        key = key.strip()
-        if key in ("model name", "Model", "Hardware") and value.strip():
-            model = value.strip()
-        elif key in ("flags", "Features") and not flags:
-            flags = frozenset(value.split())
-    return model, flags
 
 
 def detect() -> CpuIsa:
