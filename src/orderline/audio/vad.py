@@ -46,17 +46,25 @@ class SileroVad:
     Each call feeds the 512 new samples prefixed with the last 64 samples of the previous window
     (its context), and carries the LSTM state ``h``/``c`` forward, exactly like faster-whisper's batched
     ``SileroVADModel`` does over a whole file.
+
+    A live stream is not a file: a phone line streams silence for as long as the caller listens, and after
+    ten seconds of near-digital silence the carried state goes deaf (a µ-law "yes" that scores 0.7-0.8 from a
+    fresh state scores 0.3-0.45), so a short answer after a long reply was never heard. The state is
+    therefore reset after ``idle_reset_ms`` of windows scoring under :data:`IDLE_PROB` (nothing that could
+    be speech is lost: the turn detector ends a turn on less silence than that).
     """
 
     window_samples = WINDOW_SAMPLES
     context_samples = 64
 
-    def __init__(self, model_path: str | Path | None = None) -> None:
+    def __init__(self, model_path: str | Path | None = None, *, idle_reset_ms: int | None = 1000) -> None:
         """Load the model on one CPU thread.
 
         Args:
             model_path: an ONNX file with inputs ``input`` (n, 576), ``h``, ``c`` (1, 1, 128); by default
                 the one in faster-whisper's ``assets/``.
+            idle_reset_ms: reset the recurrent state after this much audio scoring under
+                :data:`IDLE_PROB`; None carries it forever (as over a file).
 
         Raises:
             FileNotFoundError: no model given and faster-whisper's bundled model cannot be found.
@@ -78,6 +86,7 @@ class SileroVad:
                 f"{path}: expected a Silero VAD model with inputs input/h/c, got {sorted(names)}"
             )
         self.path = path
+        self.idle_reset_windows = _idle_windows(idle_reset_ms)
         self.reset()
 
     def sibling(self) -> SileroVad:
@@ -88,6 +97,7 @@ class SileroVad:
         twin = object.__new__(SileroVad)
         twin._session = self._session
         twin.path = self.path
+        twin.idle_reset_windows = self.idle_reset_windows
         twin.reset()
         return twin
 
@@ -96,6 +106,7 @@ class SileroVad:
         self._h = np.zeros((1, 1, 128), dtype=np.float32)
         self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._input = np.zeros((1, self.context_samples + self.window_samples), dtype=np.float32)
+        self._idle = 0
 
     def prob(self, window: Float32Array) -> float:
         """Speech probability of the next 512-sample window.
@@ -107,7 +118,23 @@ class SileroVad:
         self._input[0, self.context_samples :] = window
         out, self._h, self._c = self._session.run(None, {"input": self._input, "h": self._h, "c": self._c})
         self._input[0, : self.context_samples] = window[-self.context_samples :]
-        return float(out.reshape(-1)[0])
+        p = float(out.reshape(-1)[0])
+        self._idle = self._idle + 1 if p < IDLE_PROB else 0
+        if self.idle_reset_windows is not None and self._idle >= self.idle_reset_windows:
+            self.reset()
+        return p
+
+
+IDLE_PROB = 0.15
+"""A window scoring under this counts toward the Silero state's idle reset."""
+
+
+def _idle_windows(ms: int | None) -> int | None:
+    if ms is None:
+        return None
+    if ms <= 0:
+        raise ValueError("idle_reset_ms must be positive (or None)")
+    return max(1, ms * SAMPLE_RATE // (1000 * WINDOW_SAMPLES))
 
 
 def default_silero_path() -> Path:

@@ -184,6 +184,12 @@ class Conversation:
     """done, shed (refused with a clear signal), error, or cut (still open when the level ended)."""
     error: str = ""
 
+    def unanswered(self) -> dict[str, Any]:
+        """The turns that got no reply audio (with the session, to find them in the server's log)."""
+        missing = [n for n, t in enumerate(self.turns, 1) if t.first_audio_ms is None]
+        said = [t.said for t in self.turns]
+        return {"channel": self.channel, "session": self.session_id, "turns": missing, "said": said}
+
     @property
     def confirmed(self) -> bool:
         """The order should be on the stream: a lane that saw ``submitted``, a phone call that finished."""
@@ -262,6 +268,7 @@ async def _phone_conversation(
     call_sid = "CA" + uuid.uuid4().hex
     url, params = await asyncio.to_thread(answer_call, target.webhook, target.auth_token, call_sid)
     async with PhoneCall(url, params, call_sid, reply_timeout_s=target.reply_timeout_s) as call:
+        conv.session_id = call.stream_sid
         try:
             # a caller hears the greeting out before ordering; under load its first audio may come late
             deadline = time.monotonic() + target.reply_timeout_s
@@ -317,6 +324,7 @@ class LevelResult:
             "errors": outcomes["error"],
             "cut": outcomes["cut"],
             "error_samples": errors[:5],
+            "unanswered": [c.unanswered() for c in self.conversations if c.unanswered()["turns"]][:10],
             "server": self.server,
             "client_cpu_percent_mean": self.client_cpu_percent,
             "load_average_1_5_15": list(self.load_average) if self.load_average else None,
