@@ -13,7 +13,7 @@ from rich.console import Console
 
 from orderline.cli.paths import resolve_menu
 from orderline.menu.loader import load_menu
-from orderline.nlu.synth import synthesize
+from orderline.nlu.synth import MIXES, synthesize
 from orderline.slm.train.card import write_card
 
 console = Console(stderr=True)
@@ -38,6 +38,13 @@ def train(
     layers: Annotated[int, typer.Option(help="Adapt the top N transformer blocks.")] = 16,
     seed: Annotated[int, typer.Option(help="Seed for data synthesis and training.")] = 0,
     threads: Annotated[int, typer.Option(help="CPU threads for torch.")] = 2,
+    mix: Annotated[
+        str,
+        typer.Option(
+            help="Training data mix: 'default' (the primary adapter) or 'context' (more references, "
+            "paraphrases and ASR slips: a second adapter that learned differently)."
+        ),
+    ] = "default",
 ) -> None:
     """Synthesise (prompt, DSL) pairs from menus, fine-tune a LoRA adapter, write it with a model card.
 
@@ -48,8 +55,10 @@ def train(
     from orderline.slm.checkpoint import resolve_base
     from orderline.slm.train.lora import TrainConfig, train_lora
 
+    if mix not in MIXES:
+        raise typer.BadParameter(f"unknown mix {mix!r} (choose from {', '.join(MIXES)})", param_hint="--mix")
     loaded = [load_menu(resolve_menu(m)) for m in menus]
-    data = [e.as_json() for e in synthesize(loaded, examples + eval_examples, seed=seed)]
+    data = [e.as_json() for e in synthesize(loaded, examples + eval_examples, seed=seed, mix=MIXES[mix])]
     random.Random(seed).shuffle(data)
     held, rows = data[:eval_examples], data[eval_examples:]
     out.mkdir(parents=True, exist_ok=True)
@@ -88,6 +97,7 @@ def train(
                 "eval_examples": len(held),
                 "source": "synthetic from the menus only (templates, paraphrase lists, ASR-style noise); "
                 "no benchmark data",
+                "mix": MIXES[mix].__dict__,
             },
             "training": {
                 "steps": steps,

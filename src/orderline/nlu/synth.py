@@ -143,6 +143,56 @@ HOMOPHONES = {
 }
 
 
+# More ways to say the same things, for a second adapter that should not learn exactly what the first did
+# (allergy-style removals, hedged amounts, references by description rather than position).
+MORE_REMOVE = (
+    "im allergic to {x}",
+    "cant have {x}",
+    "make sure theres no {x}",
+    "absolutely no {x}",
+    "no {x} at all",
+    "keep the {x} off",
+    "dont add {x}",
+    "without the {x} please",
+    "{x} free",
+    "not with {x}",
+)
+MORE_ADD = ("could i get {x} on that", "do {x} on it", "with {x} on it", "give me {x}", "toss on {x}")
+MORE_LIGHT = ("only a little {x}", "barely any {x}", "hardly any {x}", "go lighter on the {x}")
+MORE_EXTRA = (
+    "a double helping of {x}",
+    "really load up the {x}",
+    "as much {x} as you can",
+    "more {x} than usual",
+)
+MORE_REF_MOD = ("the {r} should have {m}", "{m} for the {r} please", "can you do {m} on the {r}")
+MORE_REF_SIZE = ("actually make the {r} {s}", "switch the {r} to {s}", "i want the {r} in {s}")
+
+
+@dataclass(frozen=True)
+class Mix:
+    """What a training set is made of: shares of no-op and reference examples, how often ASR-style noise
+    is applied, and whether the extra phrasings join the templates."""
+
+    name: str
+    none: float = 0.08
+    reference: float = 0.18
+    noise: float = 0.35
+    more_phrasings: bool = False
+
+    def __post_init__(self) -> None:
+        shares_ok = min(self.none, self.reference) >= 0 and self.none + self.reference < 1
+        if not shares_ok or not 0 <= self.noise <= 1:
+            raise ValueError(f"mix {self.name!r}: shares must be in [0, 1) and sum under 1")
+
+
+MIXES = {
+    "default": Mix("default"),
+    "context": Mix("context", none=0.06, reference=0.40, noise=0.6, more_phrasings=True),
+}
+"""``default`` trained the primary adapter; ``context`` (references, paraphrases, ASR slips) the second."""
+
+
 @dataclass(frozen=True)
 class Example:
     prompt: str
@@ -154,10 +204,10 @@ class Example:
         return {"prompt": self.prompt, "answer": self.answer, "menu": self.menu, "kind": self.kind}
 
 
-def synthesize(menus: list[Menu], n: int, seed: int = 0) -> list[Example]:
-    """``n`` examples drawn evenly from ``menus`` (deterministic for a seed)."""
+def synthesize(menus: list[Menu], n: int, seed: int = 0, mix: Mix = MIXES["default"]) -> list[Example]:
+    """``n`` examples drawn evenly from ``menus`` (deterministic for a seed and mix)."""
     rng = random.Random(seed)
-    gens = [_MenuSynth(menu, rng) for menu in menus]
+    gens = [_MenuSynth(menu, rng, mix) for menu in menus]
     out: list[Example] = []
     while len(out) < n:
         for gen in gens:
@@ -166,17 +216,25 @@ def synthesize(menus: list[Menu], n: int, seed: int = 0) -> list[Example]:
 
 
 class _MenuSynth:
-    def __init__(self, menu: Menu, rng: random.Random) -> None:
+    def __init__(self, menu: Menu, rng: random.Random, mix: Mix = MIXES["default"]) -> None:
         self.menu = menu
         self.rng = rng
+        self.mix = mix
+        more = mix.more_phrasings
+        self.remove = REMOVE + MORE_REMOVE if more else REMOVE
+        self.add = ADD + MORE_ADD if more else ADD
+        self.light = LIGHT + MORE_LIGHT if more else LIGHT
+        self.extra = EXTRA + MORE_EXTRA if more else EXTRA
+        self.ref_mod = REF_MOD + MORE_REF_MOD if more else REF_MOD
+        self.ref_size = REF_SIZE + MORE_REF_SIZE if more else REF_SIZE
         self.items = [i for i in menu.items if menu.groups_for(i)]
         self.all_items = list(menu.items)
 
     def one(self) -> Example:
         roll = self.rng.random()
-        if roll < 0.08:
+        if roll < self.mix.none:
             return self._none()
-        if roll < 0.26:
+        if roll < self.mix.none + self.mix.reference:
             return self._reference()
         return self._modifiers()
 
@@ -216,11 +274,13 @@ class _MenuSynth:
         sizes = list(target.sizes)
         if sizes and (not self.menu.groups_for(target) or self.rng.random() < 0.4):
             size = self.rng.choice(sizes)
-            say = self.rng.choice(REF_SIZE).format(r=ref, s=self._size_words(size))
+            say = self.rng.choice(self.ref_size).format(r=ref, s=self._size_words(size))
             ops = DslOps(size=size, line=k + 1)
         elif self.menu.groups_for(target):
             specs = self._specs(target, most=2)
-            say = self.rng.choice(REF_MOD).format(r=ref, m=self._join([self._say_spec(s) for s in specs]))
+            say = self.rng.choice(self.ref_mod).format(
+                r=ref, m=self._join([self._say_spec(s) for s in specs])
+            )
             ops = DslOps(modifiers=tuple(specs), line=k + 1)
         else:
             return self._modifiers()
@@ -262,11 +322,11 @@ class _MenuSynth:
         x = self._option_words(option)
         pool: tuple[str, ...]
         if spec.negated:
-            pool = REMOVE
+            pool = self.remove
         elif spec.on_side:
             pool = {Level.LIGHT: LIGHT_SIDE, Level.EXTRA: EXTRA_SIDE}.get(spec.level, SIDE)
         else:
-            pool = {Level.LIGHT: LIGHT, Level.EXTRA: EXTRA}.get(spec.level, ADD)
+            pool = {Level.LIGHT: self.light, Level.EXTRA: self.extra}.get(spec.level, self.add)
         return self.rng.choice(pool).format(x=x)
 
     def _option(self, option_id: str) -> ModifierOption:
@@ -322,7 +382,7 @@ class _MenuSynth:
 
     def _noise(self, say: str) -> str:
         """ASR-style noise: homophones, a dropped or merged word, a one-letter slip."""
-        if self.rng.random() > 0.35:
+        if self.rng.random() > self.mix.noise:
             return say
         words = say.split()
         for _ in range(self.rng.randint(1, 2)):
