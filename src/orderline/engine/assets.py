@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 ADAPTER_NAME = "orderline-smollm2-lora"
+SECOND_ADAPTER_NAME = "orderline-smollm2-lora-context"
+"""The second adapter (another data mix and seed): the chain's second step and the reviewer of removals."""
 
 
 def _checkout_root() -> Path:
@@ -51,6 +53,14 @@ def demo_stores_file() -> Path:
 def default_adapter() -> Path:
     """The committed LoRA adapter for the bundled SmolLM2 base."""
     return _find(f"models/{ADAPTER_NAME}")
+
+
+def second_adapter() -> Path | None:
+    """The committed second LoRA adapter, or None where this checkout has none."""
+    try:
+        return _find(f"models/{SECOND_ADAPTER_NAME}")
+    except FileNotFoundError:
+        return None
 
 
 def resolve_menu_path(value: str, folder: Path | None = None) -> Path:

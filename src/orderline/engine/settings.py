@@ -57,6 +57,17 @@ class Settings(BaseSettings):
     slm_url: str = "http://127.0.0.1:8100"
     slm_adapter: Path | None = Field(None, description="LoRA adapter folder; default: the committed adapter.")
     slm_model: str = "orderline-smollm2-lora"
+    slm_second_adapter: Path | None = Field(
+        None,
+        description="Second LoRA adapter folder (chain step two, reviewer of removals); default: committed.",
+    )
+    slm_second_model: str | None = Field(
+        "orderline-smollm2-lora-context",
+        description="The second adapter's LoRA module name on vLLM; empty: no second adapter.",
+    )
+    slm_review: bool = Field(
+        True, description="Ask the second adapter about removals; confirm where they disagree."
+    )
     slm_fallback_model: str = "base"
     slm_step_timeout_s: float = Field(0.6, gt=0)
     slm_deadline_s: float = Field(1.2, gt=0)

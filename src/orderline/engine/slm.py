@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 import structlog
 
-from orderline.engine.assets import default_adapter
+from orderline.engine.assets import default_adapter, second_adapter
 from orderline.engine.settings import Settings
 from orderline.menu.schema import Menu
 from orderline.nlu.base import Understander
@@ -38,6 +38,9 @@ class SlmOptions:
     adapter: Path | None = None  # None: the committed adapter
     url: str = DEFAULT_SLM_URL
     model: str = "orderline-smollm2-lora"
+    second_adapter: Path | None = None  # None: the committed second adapter, where there is one
+    second_model: str | None = "orderline-smollm2-lora-context"  # its LoRA module on vLLM; None: no second
+    review: bool = True  # the second adapter reviews removals; disagreement is confirmed with the customer
     fallback_model: str = "base"
     step_timeout_s: float = 0.6
     deadline_s: float = 1.2
@@ -50,6 +53,9 @@ class SlmOptions:
             adapter=settings.slm_adapter,
             url=settings.slm_url,
             model=settings.slm_model,
+            second_adapter=settings.slm_second_adapter,
+            second_model=settings.slm_second_model or None,
+            review=settings.slm_review,
             fallback_model=settings.slm_fallback_model,
             step_timeout_s=settings.slm_step_timeout_s,
             deadline_s=settings.slm_deadline_s,
@@ -59,6 +65,13 @@ class SlmOptions:
     @property
     def adapter_path(self) -> Path:
         return self.adapter if self.adapter is not None else default_adapter()
+
+    @property
+    def second_adapter_path(self) -> Path | None:
+        """The second adapter's folder (local backend), None when there is none or it is turned off."""
+        if self.second_model is None:
+            return None
+        return self.second_adapter if self.second_adapter is not None else second_adapter()
 
 
 def local_backends(options: SlmOptions) -> tuple[LocalBackend, LocalBackend]:
@@ -73,6 +86,16 @@ def local_backends(options: SlmOptions) -> tuple[LocalBackend, LocalBackend]:
     return primary, LocalBackend(base, prefixes=(few_shot_prefix(),))
 
 
+def local_second(options: SlmOptions) -> LocalBackend | None:
+    """The second adapter in this process (its own merged copy of the base: about 0.3 GB more)."""
+    from orderline.slm.local import LocalBackend, LocalModel
+
+    path = options.second_adapter_path
+    if path is None:
+        return None
+    return LocalBackend(LocalModel(adapter=path, threads=options.threads, name=path.name))
+
+
 @dataclass(frozen=True)
 class SlmBackends:
     """The backends of one process, shared by every chain (one per brand adapter) and every menu."""
@@ -80,6 +103,8 @@ class SlmBackends:
     primary: SlmBackend
     secondary: SlmBackend
     options: SlmOptions
+    second: SlmBackend | None = None
+    """The second adapter (another data mix and seed), when there is one."""
 
     @classmethod
     def build(cls, options: SlmOptions) -> SlmBackends:
@@ -90,30 +115,40 @@ class SlmBackends:
             secondary_http = VllmBackend(
                 options.url, model=options.fallback_model, breaker=primary_http.breaker
             )
-            return cls(primary_http, secondary_http, options)
+            second_http = (
+                VllmBackend(options.url, model=options.second_model, breaker=primary_http.breaker)
+                if options.second_model
+                else None
+            )
+            return cls(primary_http, secondary_http, options, second_http)
         primary, secondary = local_backends(options)
-        return cls(primary, secondary, options)
+        return cls(primary, secondary, options, local_second(options))
 
     def chain(self, model: str | None = None) -> FallbackChain:
-        """Adapter ``model`` (a LoRA module on vLLM; the local backend has one adapter) -> few-shot base."""
+        """Adapter ``model`` (a LoRA module on vLLM; locally the committed one) -> the second adapter ->
+        few-shot base; the second adapter also reviews removals (``review``)."""
         o = self.options
         remote = o.backend == "vllm"
-        return FallbackChain(
-            [
-                Step(self.primary, (model or o.model) if remote else None, o.step_timeout_s),
-                Step(
-                    self.secondary,
-                    o.fallback_model if remote else None,
-                    o.step_timeout_s,
-                    prefix=few_shot_prefix(),
-                ),
-            ],
-            deadline_s=o.deadline_s,
+        steps = [Step(self.primary, (model or o.model) if remote else None, o.step_timeout_s)]
+        second = None
+        if self.second is not None:
+            second = Step(self.second, o.second_model if remote else None, o.step_timeout_s)
+            steps.append(second)
+        steps.append(
+            Step(
+                self.secondary,
+                o.fallback_model if remote else None,
+                o.step_timeout_s,
+                prefix=few_shot_prefix(),
+            )
         )
+        return FallbackChain(steps, deadline_s=o.deadline_s, reviewer=second if o.review else None)
 
     async def aclose(self) -> None:
         await self.primary.aclose()
         await self.secondary.aclose()
+        if self.second is not None:
+            await self.second.aclose()
 
 
 def build_understander(menu: Menu, nlu: str, backends: SlmBackends | None = None) -> Understander:

@@ -6,6 +6,11 @@ and a grammar built from the menu. The answer is parsed and validated (:mod:`ord
 valid answer refines tier 1's commands and carries model provenance; when every model fails, the
 utterance becomes ``CannotHandle`` unless tier 1 was confident on its own, so the dialog asks a
 clarifying question (and hands off after repeated failures) instead of guessing.
+
+A removal is what a customer can least afford to have guessed ("no onions" for an allergy). When the
+answer removes something (or "adds" what the item already comes with, a removal misread) and the chain has
+a reviewer, the second adapter reads the same call; where the two disagree on a removal, that option is
+left off the line and the customer is asked ("Should the Cheeseburger have no onions?").
 """
 
 from __future__ import annotations
@@ -13,7 +18,16 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 
-from orderline.core.commands import AddItem, CannotHandle, Command, ModifierSpec, ModifyLine, SetSize
+from orderline.core.commands import (
+    AddItem,
+    CannotHandle,
+    Command,
+    Level,
+    ModifierSpec,
+    ModifyLine,
+    SetSize,
+    Unplaced,
+)
 from orderline.core.provenance import Provenance, Source
 from orderline.core.text import normalize
 from orderline.menu.schema import Item, Menu
@@ -59,6 +73,7 @@ class HybridUnderstander:
         calls: list[SlmCall] = []
         failed = False
         replaced: list[Command] | None = None
+        asks: list[Command] = []
         for point, answer in zip(points, answers, strict=True):
             self.stats.calls += 1
             calls.append(_record(point, answer))
@@ -74,13 +89,22 @@ class HybridUnderstander:
                 span=point.say,
             )
             if point.kind is CallKind.MODIFIERS and point.command_index is not None:
-                commands[point.command_index] = _refine(
-                    commands[point.command_index], answer.ops, prov, self.menu, point.say, _trouble(tier1)
+                refined, ask = _refine(
+                    commands[point.command_index],
+                    answer.ops,
+                    prov,
+                    self.menu,
+                    point.say,
+                    _trouble(tier1),
+                    frozenset(answer.disputed),
                 )
+                commands[point.command_index] = refined
+                asks.extend(self._confirm(refined, ask, prov))
             elif point.kind is CallKind.REFERENCE:
                 replaced = _reference_commands(point, answer.ops, prov)
         if replaced is not None:
             commands = replaced
+        commands.extend(asks)
         if failed and tier1.coverage.confidence < KEEP_TIER1_CONFIDENCE:
             reason = "the model could not place: " + "; ".join(p.say for p in points)
             commands = [CannotHandle(reason=reason, text=text)]
@@ -99,13 +123,54 @@ class HybridUnderstander:
             known = tuple(i for i in (self.menu.item(line.item) for line in point.lines) if i is not None)
             parts = build_prompt(self.menu, point.say, lines=known)
             ctx = CallContext.for_items(self.menu, list(known), n_lines=len(known))
-        answer = await self.chain.ask(parts.render(), grammar(ctx), ctx)
+        prompt, call_grammar = parts.render(), grammar(ctx)
+        answer = self._grounded(await self.chain.ask(prompt, call_grammar, ctx), known, point.say)
+        if answer.ops is None or not self._worth_review(answer.ops, known):
+            return answer
+        review = await self.chain.second_opinion(answer, prompt, call_grammar, ctx)
+        if review is None:
+            return answer
+        review = self._grounded(review, known, point.say)
+        disputed: tuple[str, ...] = ()
+        if review.ops is not None:
+            disputed = tuple(sorted(_removals(answer.ops) ^ _removals(review.ops)))
+        return replace(answer, review=review, disputed=disputed)
+
+    def _grounded(self, answer: ChainAnswer, known: tuple[Item, ...], say: str) -> ChainAnswer:
         if answer.ops is None:
             return answer
-        items = (
-            [known[answer.ops.line - 1]] if answer.ops.line and answer.ops.line <= len(known) else list(known)
-        )
-        return replace(answer, ops=ground(answer.ops, self.menu, items, point.say))
+        line = answer.ops.line
+        items = [known[line - 1]] if line and line <= len(known) else list(known)
+        return replace(answer, ops=ground(answer.ops, self.menu, items, say))
+
+    def _worth_review(self, ops: DslOps, known: tuple[Item, ...]) -> bool:
+        """A removal, or an "addition" of what the item already comes with (a removal misread)."""
+        if self.chain.reviewer is None:
+            return False
+        for spec in ops.modifiers:
+            if spec.negated:
+                return True
+            if spec.level is not Level.REGULAR or spec.on_side:
+                continue  # "extra pickles", "mayo on the side": not a removal misread
+            for item in known:
+                found = self.menu.find_option(item, spec.option)
+                if found is not None and found[1].default:
+                    return True
+        return False
+
+    def _confirm(self, command: Command, options: list[str], prov: Provenance) -> list[Command]:
+        """Ask about removals the two adapters disagree on, in words tier 1 reads back ("no onions")."""
+        item = self.menu.item(command.item) if isinstance(command, AddItem) else None
+        out: list[Command] = []
+        for option_id in options:
+            found = self.menu.find_option(item, option_id) if item is not None else None
+            if found is None:
+                continue
+            disputed = prov.model_copy(update={"name": f"{prov.name} (disputed by the reviewer)"})
+            out.append(
+                Unplaced(words=f"no {found[1].name.lower()}", options=(option_id,), provenance=disputed)
+            )
+        return out
 
     async def aclose(self) -> None:
         """The chain's backends belong to whoever built them (the engine); nothing of ours to release."""
@@ -131,8 +196,12 @@ def _refine(
     menu: Menu,
     say: str,
     trouble: frozenset[str] | set[str] = frozenset(),
-) -> Command:
+    disputed: frozenset[str] = frozenset(),
+) -> tuple[Command, list[str]]:
     """Merge a model answer into tier 1's AddItem; deterministic where the words were heard exactly.
+
+    Returns the command and the ``disputed`` options left off it to be asked about (those not heard
+    exactly: tier 1's exact reading is not in dispute).
 
     * an option tier 1 matched on words heard exactly, with no unexplained word just before it, keeps
       tier 1's reading (the model may not flip "no pineapple" into "pineapple"); "nix the onions" is
@@ -141,10 +210,10 @@ def _refine(
       at least one of its words was heard (no additions out of thin air: "beautiful" is not pesto).
     """
     if not isinstance(command, AddItem):
-        return command
+        return command, []
     item = menu.item(command.item)
     if item is None:
-        return command
+        return command, []
     words = normalize(say)
     text = " ".join(words)
 
@@ -166,13 +235,23 @@ def _refine(
         for m in command.modifiers
         if heard(m.option) >= (1.0, 100.0) and not _near_trouble(option_words(m.option), words, trouble)
     }
-    accepted = [m for m in ops.modifiers if m.option not in exact and heard(m.option)[0] > 0]
-    if not accepted and (command.size is not None or ops.size is None):
-        return command
-    named = {m.option for m in accepted}
+    ask = sorted(disputed - exact)
+    accepted = [
+        m
+        for m in ops.modifiers
+        if m.option not in exact and m.option not in disputed and heard(m.option)[0] > 0
+    ]
+    if not accepted and not ask and (command.size is not None or ops.size is None):
+        return command, []
+    named = {m.option for m in accepted} | set(ask)
     kept: list[ModifierSpec] = [m for m in command.modifiers if m.option not in named]
     size = command.size if command.size is not None else ops.size
-    return command.model_copy(update={"modifiers": (*kept, *accepted), "size": size, "provenance": prov})
+    update = {"modifiers": (*kept, *accepted), "size": size, "provenance": prov}
+    return command.model_copy(update=update), ask
+
+
+def _removals(ops: DslOps) -> set[str]:
+    return {m.option for m in ops.modifiers if m.negated}
 
 
 def _reference_commands(point: CallPoint, ops: DslOps, prov: Provenance) -> list[Command] | None:
@@ -196,5 +275,16 @@ def _record(point: CallPoint, answer: ChainAnswer) -> SlmCall:
         answer=answer.result.text if answer.result else "",
         ok=answer.ops is not None,
         latency_ms=round(answer.latency_ms, 2),
-        attempts=tuple(f"{a.backend}:{'ok' if a.ok else a.error}" for a in answer.attempts),
+        attempts=tuple(f"{a.backend}:{'ok' if a.ok else a.error}" for a in answer.attempts) + _review(answer),
     )
+
+
+def _review(answer: ChainAnswer) -> tuple[str, ...]:
+    review = answer.review
+    if review is None:
+        return ()
+    last = review.attempts[-1] if review.attempts else None
+    if review.ops is None:
+        return (f"review:{last.backend if last else '?'}:{last.error if last else 'no answer'}",)
+    verdict = "disputes " + ",".join(answer.disputed) if answer.disputed else "agrees"
+    return (f"review:{review.result.model if review.result else '?'}:{verdict}",)

@@ -1,0 +1,105 @@
+"""The second adapter reviews removals; where the two adapters disagree, the customer is asked.
+
+The two models here answer from a script (the disagreement logic, deterministically); the real adapters
+are exercised end to end in ``test_hybrid.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from orderline.core.commands import AddItem, Unplaced
+from orderline.dialog.session import TextSession
+from orderline.menu.schema import Menu
+from orderline.nlu.chain import FallbackChain, Step
+from orderline.nlu.hybrid import HybridUnderstander
+from orderline.order.machine import new_order
+from orderline.slm.base import SlmRequest, SlmResult
+
+SAY = "a cheeseburger nix the onions"  # "nix" is no word tier 1 knows: the model reads the span
+
+
+@dataclass
+class Scripted:
+    """A model that always gives ``answer`` (after ``delay_s``)."""
+
+    name: str
+    answer: str
+    delay_s: float = 0.0
+    calls: int = 0
+
+    async def complete(self, request: SlmRequest) -> SlmResult:
+        self.calls += 1
+        await asyncio.sleep(self.delay_s)
+        return SlmResult(text=self.answer, model=self.name, confidence=0.9, latency_ms=self.delay_s * 1000)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def hybrid(
+    menu: Menu, primary: str, second: str, *, delay_s: float = 0.0
+) -> tuple[HybridUnderstander, Scripted]:
+    reviewer = Step(Scripted("second", second, delay_s), timeout_s=0.5)
+    chain = FallbackChain(
+        [Step(Scripted("primary", primary), timeout_s=0.5), reviewer], 1.0, reviewer=reviewer
+    )
+    assert isinstance(reviewer.backend, Scripted)
+    return HybridUnderstander(menu, chain), reviewer.backend
+
+
+def understand(h: HybridUnderstander, text: str) -> tuple[AddItem, list[Unplaced], tuple[str, ...]]:
+    u = asyncio.run(h.understand_async(text, new_order()))
+    adds = [c for c in u.commands if isinstance(c, AddItem)]
+    asks = [c for c in u.commands if isinstance(c, Unplaced)]
+    assert len(adds) == 1
+    return adds[0], asks, tuple(a for call in u.calls for a in call.attempts)
+
+
+def test_agreeing_adapters_remove_without_asking(burger: Menu) -> None:
+    h, second = hybrid(burger, "-onions", "-onions")
+    add, asks, attempts = understand(h, SAY)
+    assert [(m.option, m.negated) for m in add.modifiers] == [("onions", True)]
+    assert asks == [] and second.calls == 1
+    assert any(a.startswith("review:second:agrees") for a in attempts)
+
+
+def test_a_disputed_removal_is_asked_about_not_guessed(burger: Menu) -> None:
+    h, _ = hybrid(burger, "-onions", "+pickles")
+    add, asks, attempts = understand(h, SAY)
+    assert all(m.option != "onions" for m in add.modifiers)  # neither removed nor kept as said
+    assert [(a.words, a.options) for a in asks] == [("no onions", ("onions",))]
+    assert asks[0].provenance.name.startswith("primary") and "disputed" in asks[0].provenance.name
+    assert any("disputes onions" in a for a in attempts)
+
+
+def test_the_customer_settles_a_dispute(burger: Menu) -> None:
+    h, _ = hybrid(burger, "-onions", "none")
+    session = TextSession.start(burger, h)
+    turn = asyncio.run(session.say(SAY))
+    assert "Should the Cheeseburger have no onions?" in turn.reply, turn.reply
+    turn = asyncio.run(session.say("yes"))
+    (line,) = turn.order.lines
+    assert [(m.option, m.negated) for m in line.modifiers] == [("onions", True)]
+
+
+def test_a_late_review_keeps_the_first_answer(burger: Menu) -> None:
+    h, _ = hybrid(burger, "-onions", "none", delay_s=2.0)  # past what is left of the deadline
+    add, asks, attempts = understand(h, SAY)
+    assert [(m.option, m.negated) for m in add.modifiers] == [("onions", True)]
+    assert asks == []
+    assert any(a.startswith("review:") and "Timeout" in a for a in attempts)
+
+
+def test_additions_are_not_reviewed(burger: Menu) -> None:
+    h, second = hybrid(burger, "+pickles=extra", "none")
+    _, asks, _ = understand(h, "a cheeseburger and heaps of pickles")
+    assert second.calls == 0 and asks == []
+
+
+def test_adding_what_the_item_comes_with_is_reviewed_as_a_misread_removal(burger: Menu) -> None:
+    h, second = hybrid(burger, "+onions", "-onions")  # the first adapter misreads "nix"
+    _, asks, _ = understand(h, SAY)
+    assert second.calls == 1
+    assert [(a.words, a.options) for a in asks] == [("no onions", ("onions",))]
