@@ -1,4 +1,5 @@
-"""The second adapter reviews removals; where the two adapters disagree, the customer is asked.
+"""The fallback chain step by step, and the second adapter reviewing removals: where the two adapters
+disagree, the customer is asked.
 
 The two models here answer from a script (the disagreement logic, deterministically); the real adapters
 are exercised end to end in ``test_hybrid.py``.
@@ -13,29 +14,56 @@ from orderline.core.commands import AddItem, Unplaced
 from orderline.dialog.session import TextSession
 from orderline.menu.schema import Menu
 from orderline.nlu.chain import FallbackChain, Step
+from orderline.nlu.dsl import CallContext, grammar
 from orderline.nlu.hybrid import HybridUnderstander
 from orderline.order.machine import new_order
-from orderline.slm.base import SlmRequest, SlmResult
+from orderline.slm.base import SlmBusyError, SlmRequest, SlmResult
 
 SAY = "a cheeseburger nix the onions"  # "nix" is no word tier 1 knows: the model reads the span
 
 
 @dataclass
 class Scripted:
-    """A model that always gives ``answer`` (after ``delay_s``)."""
+    """A model that always gives ``answer`` (after ``delay_s``), or raises ``error``."""
 
     name: str
     answer: str
     delay_s: float = 0.0
     calls: int = 0
+    error: Exception | None = None
 
     async def complete(self, request: SlmRequest) -> SlmResult:
         self.calls += 1
         await asyncio.sleep(self.delay_s)
+        if self.error is not None:
+            raise self.error
         return SlmResult(text=self.answer, model=self.name, confidence=0.9, latency_ms=self.delay_s * 1000)
 
     async def aclose(self) -> None:
         return None
+
+
+def test_each_step_of_the_chain_fails_in_turn_and_the_next_answers(burger: Menu) -> None:
+    """Primary times out -> the second adapter is busy -> the base's answer is outside the grammar: each
+    failure passes the call on; the step after the last failure answers; all failed -> None."""
+    ctx = CallContext.for_items(burger, [burger.item_index["cheeseburger"]])
+    call = ("say: nix the onions", grammar(ctx), ctx)
+    slow = Scripted("primary", "-onions", delay_s=1.0)
+    busy = Scripted("second", "-onions", error=SlmBusyError("second: busy"))
+    invalid = Scripted("base", "+flurble")
+    good = Scripted("last", "-onions")
+    steps = [Step(slow, timeout_s=0.1), Step(busy, timeout_s=0.5), Step(invalid, timeout_s=0.5)]
+    answer = asyncio.run(FallbackChain([*steps, Step(good, timeout_s=0.5)], deadline_s=5.0).ask(*call))
+    assert answer.result is not None and answer.result.model == "last"
+    assert [a.ok for a in answer.attempts] == [False, False, False, True]
+    errors = [a.error for a in answer.attempts[:3]]
+    assert "Timeout" in errors[0] and "SlmBusyError" in errors[1] and "DslError" in errors[2]
+    for k in range(3):  # the step after each failure answers
+        chain = FallbackChain([*steps[: k + 1], Step(good, timeout_s=0.5)], deadline_s=5.0)
+        answer = asyncio.run(chain.ask(*call))
+        assert answer.result is not None and answer.result.model == "last" and len(answer.attempts) == k + 2
+    none = asyncio.run(FallbackChain(steps, deadline_s=5.0).ask(*call))
+    assert none.ops is None and len(none.attempts) == 3
 
 
 def hybrid(
