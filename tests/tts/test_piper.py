@@ -92,3 +92,13 @@ def test_long_sentences_are_spoken_in_clause_chunks() -> None:
     assert speech_chunks("Okay, a Coke. Anything else?") == ["Okay, a Coke.", "Anything else?"]
     one_long_clause = "a" * 80
     assert speech_chunks(one_long_clause, max_chars=60) == [one_long_clause]
+
+
+def test_an_opening_acknowledgment_is_its_own_chunk_when_the_sentence_is_long() -> None:
+    """ "Okay," is the same audio every time (cached): the reply starts at once while the rest is made."""
+    reply = "Okay, a Veggie Burger with no tomato. Anything else?"
+    assert speech_chunks(reply) == ["Okay,", "a Veggie Burger with no tomato.", "Anything else?"]
+    assert speech_chunks("Sure, a Coke.") == ["Sure, a Coke."]  # too short to be worth a gap
+    assert speech_chunks("Okayish, a Veggie Burger with no tomato.") == [
+        "Okayish, a Veggie Burger with no tomato."
+    ]

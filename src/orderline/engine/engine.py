@@ -198,9 +198,11 @@ class Engine:
         with self._voice_lock:
             if self._synthesizer is None:
                 from orderline.asr.base import SAMPLE_RATE
+                from orderline.tts.base import ACKNOWLEDGMENTS
                 from orderline.tts.piper import PiperSynthesizer
 
                 self._synthesizer = PiperSynthesizer(output_rate=SAMPLE_RATE)
+                self._synthesizer.warm(ACKNOWLEDGMENTS)  # replies open with these: their audio is ready
             return self._synthesizer
 
     def new_vad(self) -> Vad:

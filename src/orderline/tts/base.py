@@ -71,13 +71,29 @@ def split_sentences(text: str) -> list[str]:
 MAX_CHUNK_CHARS = 60
 """Sentences longer than this are spoken in clause-sized chunks (a long readback starts sooner)."""
 
+ACKNOWLEDGMENTS = ("Okay,", "Sure,", "Alright,", "Got it,", "No problem,")
+"""Words a reply may open with; spoken as a chunk of their own (see :func:`speech_chunks`)."""
+_LEADING_ACK = re.compile(r"^(" + "|".join(re.escape(a) for a in ACKNOWLEDGMENTS) + r")\s+(?=\S)")
+MIN_ACK_REST = 12
+"""The rest of the sentence must be at least this long for the acknowledgment to go first on its own."""
+
 
 def speech_chunks(text: str, max_chars: int = MAX_CHUNK_CHARS) -> list[str]:
     """Sentences of ``text``, each longer than ``max_chars`` cut after commas into chunks of at most
     ``max_chars`` where the clauses allow: "I have a Latte, a Muffin, ..." -> "I have a Latte, a Muffin,", ...
-    The first audio of a long readback then waits for one clause group, not the whole list."""
+    The first audio of a long readback then waits for one clause group, not the whole list.
+
+    A reply's opening acknowledgment ("Okay,") is a chunk of its own when the rest of its sentence is long:
+    it is the same audio every time (synthesized once, cached), so the customer hears the reply start at
+    once while "a Veggie Burger with no tomato." is synthesized behind it."""
     chunks: list[str] = []
-    for sentence in split_sentences(text):
+    sentences = split_sentences(text)
+    if sentences and (ack := _LEADING_ACK.match(sentences[0])) is not None:
+        rest = sentences[0][ack.end() :]
+        if len(rest) >= MIN_ACK_REST:
+            chunks.append(ack.group(1))
+            sentences[0] = rest
+    for sentence in sentences:
         if len(sentence) <= max_chars:
             chunks.append(sentence)
             continue
