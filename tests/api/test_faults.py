@@ -6,6 +6,8 @@ is submitted exactly once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import shutil
 import signal
@@ -19,11 +21,13 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+import redis as redis_client
+from prometheus_client.parser import text_string_to_metric_families
 from server_process import Server, free_port, open_session, say, server_env
 
 from orderline.bench import voice as voice_bench
 from orderline.clients.lane import LaneClient
-from orderline.clients.timing import ClientTurn
+from orderline.clients.timing import ClientTurn, Float32Array, speech_end_s
 
 REDIS = shutil.which("redis-server")
 
@@ -265,3 +269,191 @@ def test_the_slm_server_slowed_then_stopped_turns_still_answer(tmp_path: Path) -
             server.kill()
         if slm.proc.poll() is None:
             slm.kill()
+
+
+# -- a worker killed mid-turn, another taking the session --------------------------------------------------
+
+ANSWERS = {"upsell": "no thanks", "readback": "yes", "taking_order": "that's it"}
+"""What a customer who is done says in each state (the flow may offer an upsell first)."""
+
+
+def _two_workers(tmp_path: Path, redis: RedisProcess) -> tuple[Server, Server]:
+    """Two workers with the same settings on the same external Redis: sessions, keys and streams shared."""
+    env = server_env(tmp_path, ORDERLINE_NLU="rules", REDIS_URL=redis.url)
+    a = Server(tmp_path, env).start()
+    try:
+        b = Server(tmp_path, env).start()
+    except BaseException:
+        a.kill()
+        raise
+    return a, b
+
+
+def _stop_all(*servers: Server) -> None:
+    for server in servers:
+        if server.proc is not None and server.proc.poll() is None:
+            server.kill()
+
+
+def _record(redis: RedisProcess, session_id: str) -> dict[str, object]:
+    """The conversation record as stored (read straight from Redis, not through a worker)."""
+    raw = redis_client.Redis.from_url(redis.url).hget(f"ol:session:{session_id}", "record")
+    assert raw is not None, session_id
+    record: dict[str, object] = json.loads(raw)
+    return record
+
+
+def _stream(redis: RedisProcess, store: str, session_id: str) -> list[dict[str, object]]:
+    """The entries of the store's order stream for one session (straight from Redis)."""
+    rows = redis_client.Redis.from_url(redis.url).xrange(f"ol:orders:{store}") or []
+    orders = [json.loads(fields[b"order"]) for _, fields in rows if fields]
+    return [o for o in orders if o["session_id"] == session_id]
+
+
+def _items(order: dict[str, object]) -> list[str]:
+    return sorted(str(line["item"]) for line in order["ticket"]["lines"])  # type: ignore[index]
+
+
+def _metric(text: str, name: str, **labels: str) -> float:
+    """One sample of a worker's /metrics (0 when the series is absent)."""
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0
+
+
+def _voiced(audio: Float32Array) -> Float32Array:
+    """``audio`` without its trailing silence: a worker cannot have ended the turn when the last frame leaves."""
+    return audio[: int(speech_end_s(audio, 16000) * 16000)]
+
+
+def _lane_url(server: Server) -> str:
+    return server.url.replace("http", "ws") + "/v1/stores/burger/lanes/1/stream"
+
+
+def test_a_worker_killed_mid_turn_another_takes_the_lane_session(tmp_path: Path, redis: RedisProcess) -> None:
+    """Worker A is SIGKILLed right after the customer's second turn was spoken, before any reply; the lane
+    resumes the session on worker B (hello with ``session_id``), says the turn again and finishes the order.
+    A live session on B answers before and after the kill; the order reaches the stream once, with the
+    repeated item once; B's metrics count the turns it served and no deduplicated submit."""
+    a, b = _two_workers(tmp_path, redis)
+    speaker = voice_bench.customer_speaker(tmp_path / "voices")
+    key = a.demo_key("burger")
+
+    async def on_a() -> tuple[str, list[dict[str, object]]]:
+        async with LaneClient(_lane_url(a), key) as lane:
+            first = await lane.turn(speaker.say("a cheeseburger"), "a cheeseburger")
+            assert first.state == "taking_order", (first.transcript, first.reply)
+            await lane.send_realtime(_voiced(speaker.say("and a large coke")))
+            a.kill()  # mid-turn: the words are out, the turn has not ended on A
+            if lane._reader is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(lane._reader, 30)  # the socket closes
+            assert lane.session_id is not None
+            return lane.session_id, lane.events
+
+    async def on_b(session_id: str) -> tuple[LaneClient, list[ClientTurn]]:
+        async with LaneClient(_lane_url(b), key, session_id=session_id) as lane:
+            turns = [await lane.turn(speaker.say("and a large coke"), "and a large coke")]
+            while turns[-1].state in ANSWERS and len(turns) < 6:
+                text = ANSWERS[turns[-1].state]
+                turns.append(await lane.turn(speaker.say(text), text))
+            return lane, turns
+
+    try:
+        with b.client(key) as client:
+            other = open_session(client, "burger")  # a live session on B all along
+            say(client, other, "a hamburger")
+            session_id, events_a = asyncio.run(on_a())
+            assert a.proc is not None and a.proc.returncode == -signal.SIGKILL
+            assert [e["turn"] for e in events_a if e["type"] == "reply"] == [1]  # no answer to turn 2
+            assert _record(redis, session_id)["turn_count"] == 1  # and A stored nothing of it
+            after = say(client, other, "and a small fries")  # B's own session goes on
+            assert sorted(line["item"] for line in after["order"]["lines"]) == ["fries", "hamburger"]  # type: ignore[index]
+
+            lane, turns = asyncio.run(on_b(session_id))
+            assert lane.session_id == session_id
+            assert turns[-1].state == "submitted", [(t.transcript, t.reply, t.state) for t in turns]
+            replies = [e for e in lane.events if e["type"] == "reply"]
+            assert replies[0]["turn"] == 2  # B took up the session where A's last stored turn left it
+            assert all(t.reply_audio.size > 0 for t in turns)
+
+            mine = _stream(redis, "burger", session_id)
+            assert len(mine) == 1, mine
+            assert _items(mine[0]) == ["cheeseburger", "coke"], mine[0]
+            assert mine[0]["channel"] == "lane"
+            submitted = [e for e in lane.events if e["type"] == "submitted"]
+            assert [e["order_id"] for e in submitted] == [mine[0]["order_id"]]
+            record = _record(redis, session_id)
+            assert record["turn_count"] == 1 + len(turns)
+
+            metrics = client.get("/metrics").text
+        assert _metric(metrics, "orderline_turns_total", store="burger", channel="lane") == len(turns)
+        assert _metric(metrics, "orderline_turns_total", store="burger", channel="text") == 2
+        assert _metric(metrics, "orderline_orders_submitted_total", store="burger") == 1
+        assert _metric(metrics, "orderline_submits_deduplicated_total") == 0
+        assert _metric(metrics, "orderline_live_sessions") == 1  # the text session; the lane's is closed
+        assert b.stop() == 0
+    finally:
+        _stop_all(a, b)
+
+
+def _post_and_walk_away(
+    server: Server, key: str, session_id: str, text: str, idempotency_key: str
+) -> socket.socket:
+    """Send a turn and never read the answer (the caller closes the socket once the worker is dead)."""
+    body = json.dumps({"text": text}).encode()
+    head = (
+        f"POST /v1/sessions/{session_id}/turns HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+        f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
+        f"Idempotency-Key: {idempotency_key}\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    sock.sendall(head.encode() + body)
+    return sock
+
+
+def test_a_turn_committed_by_a_killed_worker_is_not_applied_again_by_another(
+    tmp_path: Path, redis: RedisProcess
+) -> None:
+    """Worker A stores a text turn and is SIGKILLed before its answer reaches the client; the client retries
+    the turn (same Idempotency-Key) on worker B: B returns the stored turn instead of running it again, the
+    order has the item once, it is submitted once, and B's metrics count only the turns B ran."""
+    a, b = _two_workers(tmp_path, redis)
+    key = a.demo_key("burger")
+    try:
+        with a.client(key) as on_a:
+            session = open_session(on_a, "burger")
+            say(on_a, session, "a cheeseburger", **{"Idempotency-Key": "turn-1"})
+        sock = _post_and_walk_away(a, key, session, "and a large coke", "turn-2")
+        deadline = time.monotonic() + 60
+        while _record(redis, session)["turn_count"] != 2:  # A has stored the turn ...
+            assert time.monotonic() < deadline, "worker A did not store the turn"
+            time.sleep(0.01)
+        a.kill()  # ... and dies; its answer never reaches the client
+        sock.close()
+        with b.client(key) as client:
+            back = _turn(client, session, "and a large coke", "turn-2")
+            assert back.status_code == 200, back.text
+            retried = back.json()
+            assert retried["replayed"] is True and retried["turn"]["n"] == 2, retried
+            items = sorted(line["item"] for line in retried["order"]["lines"])
+            assert items == ["cheeseburger", "coke"], items
+            answer = say(client, session, "that's all")
+            ran = 1
+            while answer["state"] in ANSWERS and ran < 5:
+                answer = say(client, session, ANSWERS[str(answer["state"])])
+                ran += 1
+            assert answer["state"] == "submitted", answer
+            metrics = client.get("/metrics").text
+        mine = _stream(redis, "burger", session)
+        assert len(mine) == 1, mine
+        assert _items(mine[0]) == ["cheeseburger", "coke"]
+        assert mine[0]["order_id"] == answer["order"]["order_id"]  # type: ignore[index]
+        assert _metric(metrics, "orderline_turns_total", store="burger", channel="text") == ran
+        assert _metric(metrics, "orderline_orders_submitted_total", store="burger") == 1
+        assert _metric(metrics, "orderline_submits_deduplicated_total") == 0
+        assert b.stop() == 0
+    finally:
+        _stop_all(a, b)

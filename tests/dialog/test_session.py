@@ -35,3 +35,21 @@ def test_the_order_is_submitted_exactly_once(pizza: Menu, pizza_matcher: RuleMat
     again = asyncio.run(session.say("yes"))
     assert "already submitted" in again.reply
     assert session.order.state is DialogState.SUBMITTED
+
+
+def test_a_resumed_conversation_opens_with_where_the_order_stands(burger: Menu) -> None:
+    """Another socket (another worker) picks the conversation up: the customer hears what is already rung up,
+    not the greeting, so nothing is ordered twice."""
+    from orderline.nlu.matcher import RuleMatcher
+
+    session = TextSession.start(burger, RuleMatcher(burger))
+    assert session.greeting() == burger.greeting
+    asyncio.run(session.say("a cheeseburger"))
+    resumed = TextSession(menu=burger, understander=session.understander, order=session.order)
+    assert (
+        resumed.greeting() == "Sorry, we got cut off. So far I have a Cheeseburger. What else can I get you?"
+    )
+    asyncio.run(resumed.say("and a coke"))  # no size: the question is asked again on resume
+    again = TextSession(menu=burger, understander=session.understander, order=resumed.order)
+    assert again.greeting().startswith("Sorry, we got cut off. So far I have a Cheeseburger and a Coke.")
+    assert "What size would you like for the Coke" in again.greeting()

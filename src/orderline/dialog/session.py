@@ -12,7 +12,7 @@ from orderline.menu.schema import Menu
 from orderline.nlu.base import Understander
 from orderline.nlu.coverage import Understanding
 from orderline.order.machine import new_order, transition
-from orderline.order.replies import plan_reply
+from orderline.order.replies import greeting, plan_reply
 from orderline.order.state import Order
 
 
@@ -42,7 +42,8 @@ class TextSession:
         return cls(menu=menu, understander=understander, order=new_order(uuid.uuid4().hex, daypart))
 
     def greeting(self) -> str:
-        return self.menu.greeting
+        """The menu's greeting; for a resumed conversation with an order on it, where the order stands."""
+        return greeting(self.order, self.menu)
 
     async def say(self, text: str) -> Turn:
         """Process one customer utterance and return the turn (reply included)."""

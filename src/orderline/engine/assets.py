@@ -56,11 +56,14 @@ def default_adapter() -> Path:
 
 
 def second_adapter() -> Path | None:
-    """The committed second LoRA adapter, or None where this checkout has none."""
+    """The committed second LoRA adapter, or None where this checkout has none (or only a half-written
+    folder: a training run in progress)."""
     try:
-        return _find(f"models/{SECOND_ADAPTER_NAME}")
+        folder = _find(f"models/{SECOND_ADAPTER_NAME}")
     except FileNotFoundError:
         return None
+    complete = all((folder / f).is_file() for f in ("adapter_config.json", "adapter_model.safetensors"))
+    return folder if complete else None
 
 
 def resolve_menu_path(value: str, folder: Path | None = None) -> Path:

@@ -23,6 +23,7 @@ from orderline.core.events import (
     UpsellOffered,
 )
 from orderline.menu.schema import Menu
+from orderline.order.clarify import first_missing
 from orderline.order.describe import article, describe_line, join_words
 from orderline.order.pricing import money, totals
 from orderline.order.state import DialogState, OpenQuestion, Order
@@ -80,6 +81,23 @@ def readback(order: Order, menu: Menu) -> str:
     lines = [describe_line(line, menu) for line in order.lines]
     total = money(totals(order, menu).total_cents, menu.currency)
     return f"I have {join_words(lines)}. Your total is {total}."
+
+
+RESUMED = "Sorry, we got cut off."
+
+
+def greeting(order: Order, menu: Menu) -> str:
+    """What the engine says when a stream opens: the menu's greeting, or, for a conversation resumed with
+    an order already on it (another socket, another worker), where it stands, so the customer does not
+    order again what is already rung up."""
+    if not order.lines or order.state in (DialogState.SUBMITTED, DialogState.HANDED_OFF):
+        return menu.greeting
+    if order.state is DialogState.READBACK:
+        return f"{RESUMED} {readback(order, menu)} Is that correct?"
+    lines = join_words([describe_line(line, menu) for line in order.lines])
+    missing = first_missing(order, menu) if order.state is DialogState.CLARIFYING else None
+    ask = question(missing, order, menu) if missing is not None else "What else can I get you?"
+    return f"{RESUMED} So far I have {lines}. {ask}"
 
 
 def _event_text(event: Event, before: Order, after: Order, menu: Menu) -> str:
