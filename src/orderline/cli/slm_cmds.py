@@ -102,7 +102,7 @@ def eval_cmd(
     if limit:
         rows = rows[:limit]
     menus = _menus()
-    backends = SlmBackends.build(SlmOptions(adapter=adapter))
+    backends = SlmBackends.build(SlmOptions(adapter=adapter, second_model=None))  # this adapter, alone
     primary = backends.primary
     with _Bar(len(rows), "synthetic") as advance:
         synth = slm_bench.evaluate(rows, menus, primary, progress=advance)
