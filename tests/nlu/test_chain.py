@@ -131,3 +131,21 @@ def test_adding_what_the_item_comes_with_is_reviewed_as_a_misread_removal(burger
     _, asks, _ = understand(h, SAY)
     assert second.calls == 1
     assert [(a.words, a.options) for a in asks] == [("no onions", ("onions",))]
+
+
+def test_words_tier_1_heard_as_another_option_are_no_evidence_for_the_model(pizza: Menu) -> None:
+    """ "red peppers" is no evidence for "no peppers", nor "peppers" for pepperoni."""
+    h, _ = hybrid(pizza, "-peppers +pepperoni", "none")
+    u = asyncio.run(h.understand_async("a small pizza with red peppers i guess thanks", new_order()))
+    (add,) = [c for c in u.commands if isinstance(c, AddItem)]
+    assert [(m.option, m.negated) for m in add.modifiers] == [("red_peppers", False)]
+
+
+def test_a_removal_of_what_the_customer_asked_for_is_outvoted(pizza: Menu) -> None:
+    """Tier 1 heard "cheese" added (pizza does not come with it) and the second adapter keeps it: the
+    primary's removal loses two to one, and nobody is asked "should the pizza have no cheese?"."""
+    h, _ = hybrid(pizza, "-cheese +olives", "+cheese +olives")
+    u = asyncio.run(h.understand_async("one pizza please only cheese and olives", new_order()))
+    (add,) = [c for c in u.commands if isinstance(c, AddItem)]
+    assert sorted((m.option, m.negated) for m in add.modifiers) == [("cheese", False), ("olives", False)]
+    assert not [c for c in u.commands if isinstance(c, Unplaced)]

@@ -37,7 +37,7 @@ from orderline.nlu.coverage import SlmCall, Understanding
 from orderline.nlu.dsl import CallContext, DslOps, grammar
 from orderline.nlu.grounding import ground
 from orderline.nlu.matcher import RuleMatcher
-from orderline.nlu.prompt import build_prompt, option_likeness
+from orderline.nlu.prompt import build_prompt, option_forms, option_likeness
 from orderline.order.state import Order
 
 KEEP_TIER1_CONFIDENCE = 0.3
@@ -235,11 +235,34 @@ def _refine(
         for m in command.modifiers
         if heard(m.option) >= (1.0, 100.0) and not _near_trouble(option_words(m.option), words, trouble)
     }
-    ask = sorted(disputed - exact)
+    tier1_heard = {m.option for m in command.modifiers if heard(m.option) >= (1.0, 100.0)}
+
+    def evidence(option_id: str) -> bool:
+        """Did the customer say anything for the model's option? Its own words, heard exactly, outside the
+        words of another option tier 1 heard exactly ("red peppers" is no evidence for "peppers"); or an
+        unexplained word that sounds like it ("bake in" for bacon). A word tier 1 explained as something
+        else (a quantity, an item, another option) is not evidence for it ("four" is not "7.5 fl oz")."""
+        found = menu.find_option(item, option_id)
+        if found is None:
+            return False
+        others = [menu.find_option(item, o) for o in tier1_heard - {option_id}]
+        masked = _mask(text, [form for f in others if f is not None for form in option_forms(f[1])])
+        masked_words = tuple(masked.split())
+        if option_likeness(found[1], masked_words, masked) >= (1.0, 100.0):
+            return True
+        unexplained = tuple(w for w in masked_words if w in trouble)
+        return bool(unexplained) and option_likeness(found[1], unexplained, " ".join(unexplained))[0] > 0
+
+    def asked_for(option_id: str) -> bool:
+        """Tier 1 heard the customer ask for an option the item does not come with ("only cheese and
+        olives"): with the second adapter not removing it either, the primary's removal is outvoted."""
+        found = menu.find_option(item, option_id)
+        spec = next((m for m in command.modifiers if m.option == option_id), None)
+        return found is not None and not found[1].default and spec is not None and not spec.negated
+
+    ask = sorted(o for o in disputed - exact if not (o in tier1_heard and asked_for(o)))
     accepted = [
-        m
-        for m in ops.modifiers
-        if m.option not in exact and m.option not in disputed and heard(m.option)[0] > 0
+        m for m in ops.modifiers if m.option not in exact and m.option not in disputed and evidence(m.option)
     ]
     if not accepted and not ask and (command.size is not None or ops.size is None):
         return command, []
@@ -248,6 +271,14 @@ def _refine(
     size = command.size if command.size is not None else ops.size
     update = {"modifiers": (*kept, *accepted), "size": size, "provenance": prov}
     return command.model_copy(update=update), ask
+
+
+def _mask(text: str, forms: list[str]) -> str:
+    """``text`` with every whole-word occurrence of ``forms`` (longest first) blanked out."""
+    padded = f" {text} "
+    for form in sorted(set(forms), key=len, reverse=True):
+        padded = padded.replace(f" {form} ", " " * (len(form) + 2))
+    return " ".join(padded.split())
 
 
 def _removals(ops: DslOps) -> set[str]:
