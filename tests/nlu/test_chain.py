@@ -149,3 +149,15 @@ def test_a_removal_of_what_the_customer_asked_for_is_outvoted(pizza: Menu) -> No
     (add,) = [c for c in u.commands if isinstance(c, AddItem)]
     assert sorted((m.option, m.negated) for m in add.modifiers) == [("cheese", False), ("olives", False)]
     assert not [c for c in u.commands if isinstance(c, Unplaced)]
+
+
+def test_a_reference_answer_keeps_only_what_was_said_and_the_line_tier_1_found(burger: Menu) -> None:
+    """ "the last thing i ordered, make it decaf": a model answering "line=2 size=small" (never said) or
+    moving the change to another line does not replace tier 1's reading."""
+    for answer in ("line=2 size=small", "line=1 +decaf"):
+        h, _ = hybrid(burger, answer, "none")
+        session = TextSession.start(burger, h)
+        asyncio.run(session.say("a cheeseburger and a medium coffee"))
+        turn = asyncio.run(session.say("the last thing i ordered, make it decaf"))
+        coffee = turn.order.lines[1]
+        assert coffee.size == "medium" and [m.option for m in coffee.modifiers] == ["decaf"], answer

@@ -37,7 +37,7 @@ from orderline.nlu.coverage import SlmCall, Understanding
 from orderline.nlu.dsl import CallContext, DslOps, grammar
 from orderline.nlu.grounding import ground
 from orderline.nlu.matcher import RuleMatcher
-from orderline.nlu.prompt import build_prompt, option_forms, option_likeness
+from orderline.nlu.prompt import build_prompt, likeness, option_forms, option_likeness
 from orderline.order.state import Order
 
 KEEP_TIER1_CONFIDENCE = 0.3
@@ -101,7 +101,10 @@ class HybridUnderstander:
                 commands[point.command_index] = refined
                 asks.extend(self._confirm(refined, ask, prov))
             elif point.kind is CallKind.REFERENCE:
-                replaced = _reference_commands(point, answer.ops, prov)
+                ops = _evidenced(answer.ops, point, self.menu, _trouble(tier1))
+                candidate = _reference_commands(point, ops, prov)
+                if candidate is not None and _same_lines(candidate, tier1.commands):
+                    replaced = candidate
         if replaced is not None:
             commands = replaced
         commands.extend(asks)
@@ -264,6 +267,13 @@ def _refine(
     accepted = [
         m for m in ops.modifiers if m.option not in exact and m.option not in disputed and evidence(m.option)
     ]
+    tier1_levels = {m.option: m.level for m in command.modifiers if m.level is not Level.REGULAR}
+    accepted = [  # "extra chees": the model reads the option, tier 1 heard the amount ("extra") exactly
+        m.model_copy(update={"level": tier1_levels[m.option]})
+        if m.level is Level.REGULAR and not m.negated and m.option in tier1_levels
+        else m
+        for m in accepted
+    ]
     if not accepted and not ask and (command.size is not None or ops.size is None):
         return command, []
     named = {m.option for m in accepted} | set(ask)
@@ -271,6 +281,49 @@ def _refine(
     size = command.size if command.size is not None else ops.size
     update = {"modifiers": (*kept, *accepted), "size": size, "provenance": prov}
     return command.model_copy(update=update), ask
+
+
+def _evidenced(ops: DslOps, point: CallPoint, menu: Menu, trouble: set[str]) -> DslOps:
+    """A reference answer less what the customer gave no evidence for: an option none of whose words was
+    heard (exactly, or as an unexplained word that sounds like it), a size never said ("make it decaf" is
+    not "size=small")."""
+    if ops.line is None or not 1 <= ops.line <= len(point.lines):
+        return ops
+    item = menu.item(point.lines[ops.line - 1].item)
+    if item is None:
+        return ops
+    words = normalize(point.say)
+    text = " ".join(words)
+    unexplained = tuple(w for w in words if w in trouble)
+
+    def said(forms: set[str]) -> bool:
+        if any(f" {form} " in f" {text} " for form in forms):
+            return True
+        return (
+            bool(unexplained) and max(likeness(f, unexplained, " ".join(unexplained))[0] for f in forms) > 0
+        )
+
+    modifiers = tuple(
+        m
+        for m in ops.modifiers
+        if (found := menu.find_option(item, m.option)) is not None and said(option_forms(found[1]))
+    )
+    size = ops.size
+    if size is not None:
+        entry = menu.size_index.get(size)
+        forms = {
+            size.replace("_", " "),
+            *((entry.name.lower(), *(a.lower() for a in entry.aliases)) if entry else ()),
+        }
+        size = size if said(forms) else None
+    return replace(ops, modifiers=modifiers, size=size)
+
+
+def _same_lines(candidate: list[Command], tier1: tuple[Command, ...]) -> bool:
+    """Tier 1 resolved the reference to lines ("the drink", "the last thing"): the model may say what
+    changes, not move it to another line."""
+    lines = {c.line for c in tier1 if isinstance(c, ModifyLine | SetSize)}
+    return not lines or all(c.line in lines for c in candidate if isinstance(c, ModifyLine | SetSize))
 
 
 def _mask(text: str, forms: list[str]) -> str:
