@@ -51,7 +51,8 @@ class SileroVad:
     ten seconds of near-digital silence the carried state goes deaf (a µ-law "yes" that scores 0.7-0.8 from a
     fresh state scores 0.3-0.45), so a short answer after a long reply was never heard. The state is
     therefore reset after ``idle_reset_ms`` of windows scoring under :data:`IDLE_PROB` (nothing that could
-    be speech is lost: the turn detector ends a turn on less silence than that).
+    be speech is lost: the turn detector ends a turn on less silence than that), to the state a fresh start
+    reaches after that much silence: a state zeroed just before the customer speaks misses the onset too.
     """
 
     window_samples = WINDOW_SAMPLES
@@ -87,6 +88,7 @@ class SileroVad:
             )
         self.path = path
         self.idle_reset_windows = _idle_windows(idle_reset_ms)
+        self._shared: dict[str, tuple[Any, Any]] = {}
         self.reset()
 
     def sibling(self) -> SileroVad:
@@ -98,6 +100,7 @@ class SileroVad:
         twin._session = self._session
         twin.path = self.path
         twin.idle_reset_windows = self.idle_reset_windows
+        twin._shared = self._shared
         twin.reset()
         return twin
 
@@ -121,8 +124,24 @@ class SileroVad:
         p = float(out.reshape(-1)[0])
         self._idle = self._idle + 1 if p < IDLE_PROB else 0
         if self.idle_reset_windows is not None and self._idle >= self.idle_reset_windows:
-            self.reset()
+            self._h, self._c = (a.copy() for a in self._settled())
+            self._input[0, : self.context_samples] = 0.0
+            self._idle = 0
         return p
+
+    def _settled(self) -> tuple[Any, Any]:
+        """The state after ``idle_reset_windows`` of digital silence from a fresh start: what the idle reset
+        returns to (a state zeroed just before the customer speaks hears the first syllables poorly)."""
+        cached = self._shared.get("settled")
+        if cached is None:
+            h = np.zeros((1, 1, 128), dtype=np.float32)
+            c = np.zeros((1, 1, 128), dtype=np.float32)
+            x = np.zeros((1, self.context_samples + self.window_samples), dtype=np.float32)
+            for _ in range(self.idle_reset_windows or 1):
+                _, h, c = self._session.run(None, {"input": x, "h": h, "c": c})
+            cached = (h, c)
+            self._shared["settled"] = cached  # computed once per loaded model, shared by its siblings
+        return cached
 
 
 IDLE_PROB = 0.15
