@@ -8,11 +8,9 @@ from pathlib import Path
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
-from orderline.audio.bandwidth import restore_low_band
 from orderline.bench import conditions as cond
 from orderline.bench import voice as voice_bench
 from orderline.bench.pizza import Example
-from orderline.dialog.voice import VoiceSession
 from orderline.menu.schema import Menu
 
 SpeakerFor = Callable[[str], voice_bench.Says]
@@ -56,16 +54,10 @@ def run_conditions(
         def advance(n: int, t: TaskID = task) -> None:
             bar.advance(t, n)
 
-        def session(c: cond.Condition = condition) -> VoiceSession:
-            made = make_session()
-            if c.channel == "phone":  # as the phone line's runner does (RunnerConfig.narrowband)
-                made.front_end = restore_low_band
-            return made
-
         results[condition.name] = voice_bench.run_spoken(
             examples,
             speaker,
-            session,
+            make_session,
             menu,
             channel=channel,
             progress=advance,

@@ -183,7 +183,6 @@ class VoiceSession:
         doubt_confidence: float = DOUBT_CONFIDENCE,
         on_audio: Callable[[AudioChunk], None] | None = None,
         rules: RuleMatcher | None = None,
-        front_end: Callable[[Float32Array], Float32Array] | None = None,
     ) -> None:
         """Wire the stages together (prefer :meth:`start`).
 
@@ -200,8 +199,6 @@ class VoiceSession:
             doubt_confidence: transcripts less sure than this get it too when tier 1 finds unknown words.
             on_audio: called with each reply chunk as soon as it is synthesized (the transport's sink).
             rules: tier 1 for choosing among n-best hypotheses; by default the understander's own (or a new one).
-            front_end: applied to a turn's audio before ASR only (the phone's low-band restoration,
-                :func:`orderline.audio.bandwidth.restore_low_band`); the VAD hears the audio as it came.
         """
         if out_rate <= 0:
             raise ValueError(f"out_rate must be positive, got {out_rate}")
@@ -217,7 +214,6 @@ class VoiceSession:
         self.doubt_confidence = doubt_confidence
         self.on_audio = on_audio
         self.rules = rules or _tier1(text.understander, self.menu)
-        self.front_end = front_end
         self.turns = TurnDetector(vad, self.endpoint)
         self.barge_in = BargeInDetector(vad, barge_in)
         self._windower = Windower(vad.window_samples)
@@ -403,8 +399,7 @@ class VoiceSession:
         """
         started = time.perf_counter()
         base = self.order
-        heard = self.front_end(audio) if self.front_end is not None else audio
-        transcript = self.transcriber.transcribe(heard, hotwords=self.hotwords())
+        transcript = self.transcriber.transcribe(audio, hotwords=self.hotwords())
         asr_ms = _ms_since(started)
         t_rescore = time.perf_counter()
         heard_as, rank = self._choose(transcript)

@@ -33,7 +33,6 @@ import structlog
 from numpy.typing import NDArray
 
 from orderline.asr.base import SAMPLE_RATE
-from orderline.audio.bandwidth import restore_low_band
 from orderline.audio.turns import (
     Backchannel,
     BargeIn,
@@ -91,8 +90,6 @@ class RunnerConfig:
     """Reply audio frame length (Twilio expects 20 ms frames)."""
     lead_ms: int = 200
     """How far ahead of real time reply audio may be sent (jitter buffer at the far end)."""
-    narrowband: bool = False
-    """Telephone audio (300-3400 Hz): restore a low band before ASR (``audio.bandwidth``)."""
     hold_ms: int = 900
     """A turn whose words stop mid-sentence ("a cheeseburger and", "uh") waits this much longer for the
     customer to go on; if they do, both parts are one turn. The silence endpoint alone (300-400 ms for short
@@ -166,7 +163,6 @@ class VoiceRunner:
             out_rate=out.out_rate,
             rules=sm.rules,
             vocabulary=engine.vocabulary(record.store),
-            front_end=restore_low_band if self.config.narrowband else None,
         )
         self._windower = Windower(self.voice.vad.window_samples)
         self._prep: _Preparation | None = None

@@ -186,9 +186,7 @@ async def _start_call(
                 log.error("transfer_failed", call=start.call_sid, error=str(exc))
 
     out = PhoneOut(ws, start.stream_sid, on_event)
-    runner = VoiceRunner(
-        services.engine, services.conversations, record, out, RunnerConfig(frame_ms=20, narrowband=True)
-    )
+    runner = VoiceRunner(services.engine, services.conversations, record, out, RunnerConfig(frame_ms=20))
     log.info("call_started", store=store, call=start.call_sid, session=record.session_id)
     await runner.greet()
     return runner
