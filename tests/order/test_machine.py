@@ -1038,3 +1038,17 @@ def test_transition_does_not_modify_the_order_it_is_given(burger: Menu) -> None:
     transition(order, AddItem(item="hamburger"), burger)
     assert order == snapshot
     assert isinstance(order, Order)
+
+
+def test_thats_all_twice_drops_a_line_whose_default_choice_is_86d(burger: Menu) -> None:
+    """The meal's side defaults to fries, and fries are 86'd today: "that's all" twice with the side still
+    pending drops the meal (the default cannot go in) instead of trying the default forever."""
+    menu = burger.with_availability({"fries"})
+    order = new_order()
+    for cmd in (AddItem(item="combo_1", size="medium"), FillSlot(line=1, slot="drink", item="coke")):
+        order, _ = transition(order, cmd, menu)
+    assert order.state is DialogState.CLARIFYING
+    order, _ = transition(order, Done(), menu)  # asked again, with the way out
+    order, events = transition(order, Done(), menu)
+    assert not order.lines and order.state is not DialogState.CLARIFYING
+    assert len(events) < 10

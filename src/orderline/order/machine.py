@@ -381,7 +381,10 @@ def _skip_question(order: Order, menu: Menu) -> tuple[Order, list[Event]] | None
     if missing.choice == "slot":
         slot = next((s for s in item.slots if s.id == missing.target), None)
         if slot is not None and slot.default is not None:
-            return _fill_slot(order, FillSlot(line=line.id, slot=slot.id, item=slot.default), menu)
+            filled, events = _fill_slot(order, FillSlot(line=line.id, slot=slot.id, item=slot.default), menu)
+            if filled != order:
+                return filled, events
+            # the default cannot go in (86'd today): the line is dropped like one without a default
     return _remove(order, RemoveLine(line=line.id), menu)
 
 
@@ -449,6 +452,8 @@ def _finish_pending(order: Order, cmd: Command, menu: Menu) -> tuple[Order, list
     dropped, events = order, []
     while (skipped := _skip_question(dropped, menu)) is not None:
         # "that's all" twice means done: every line still waiting for a choice is left off
+        if skipped[0] == dropped:
+            break  # no progress (never loop: a hypothesis run once grew this list until the OOM killer)
         dropped, more = skipped
         events.extend(more)
         if first_missing(dropped, menu) is None:
