@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orderline.slm.kernels import CpuIsa, Kernel, choose_kernel, read_cpuinfo
+from orderline.slm.kernels import CpuIsa, Kernel, choose_kernel, int8_available, read_cpuinfo
 
 EPYC_AVX2 = frozenset({"avx", "avx2", "fma", "f16c", "sse4_2"})
 SAPPHIRE_RAPIDS = EPYC_AVX2 | {"avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_int8"}
@@ -18,6 +18,24 @@ def test_avx2_only_cpu_gets_fp32_not_emulated_bf16() -> None:
     choice = choose_kernel(_isa(EPYC_AVX2, capability="AVX2"), override="auto")
     assert choice.kernel is Kernel.FP32
     assert not choice.isa.native_bf16
+
+
+@pytest.mark.skipif(not int8_available(), reason="this torch has no int8 weight kernel")
+@pytest.mark.parametrize("flags", [EPYC_AVX2, SAPPHIRE_RAPIDS])
+def test_auto_decodes_steps_with_int8_weights_and_prefills_with_the_fast_float_kernel(
+    flags: frozenset[str],
+) -> None:
+    choice = choose_kernel(_isa(flags), override="auto")
+    assert choice.step_kernel is Kernel.INT8
+    assert choice.name == f"{choice.kernel.value}/int8"
+    report = choice.to_json()
+    assert (report["prefill_kernel"], report["step_kernel"]) == (choice.kernel.value, "int8")
+
+
+def test_one_kernel_named_runs_both_phases() -> None:
+    choice = choose_kernel(_isa(EPYC_AVX2, capability="AVX2"), override="fp32")
+    assert choice.step_kernel is Kernel.FP32
+    assert choice.name == "fp32"
 
 
 def test_native_bf16_cpu_gets_bf16() -> None:
@@ -50,7 +68,7 @@ def test_the_override_wins_and_a_bad_name_is_refused(monkeypatch: pytest.MonkeyP
 
 def test_report_names_kernel_cpu_and_flags() -> None:
     report = choose_kernel(_isa(EPYC_AVX2, capability="AVX2"), override="auto").to_json()
-    assert report["kernel"] == "fp32"
+    assert report["prefill_kernel"] == "fp32"
     assert report["cpu_model"] == "test cpu"
     assert report["torch_capability"] == "AVX2"
     assert "avx2" in report["flags"]  # type: ignore[operator]

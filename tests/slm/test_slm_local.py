@@ -15,10 +15,10 @@ from orderline.menu.schema import Menu
 from orderline.nlu.chain import FallbackChain, Step
 from orderline.nlu.dsl import CallContext, grammar
 from orderline.slm.base import SlmBusyError, SlmRequest
-from orderline.slm.fastllama import FastLlama, check_against
+from orderline.slm.fastllama import TOLERANCE, FastLlama, check_against
 from orderline.slm.grammar import Grammar
 from orderline.slm.kernels import Kernel, int8_available
-from orderline.slm.local import LocalBackend, LocalModel
+from orderline.slm.local import LocalBackend, LocalModel, menu_context
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "models" / "orderline-smollm2-lora" / "eval.jsonl"
@@ -138,7 +138,32 @@ def test_a_call_the_busy_model_cannot_start_in_time_is_skipped_as_busy(
 
 def test_bench_report_names_the_kernel_and_cpu(primary: LocalBackend) -> None:
     info = decoder_info(primary)
-    assert info["kernel"] in {k.value for k in Kernel}
+    kernels = {k.value for k in Kernel}
+    assert info["prefill_kernel"] in kernels and info["step_kernel"] in kernels
     assert info["cpu_model"]
     assert isinstance(info["flags"], list)
     assert primary.model.kernel_name in describe_decoder(info)
+
+
+def test_menu_context_is_every_line_but_the_utterance_and_the_cue() -> None:
+    prompt = "item: latte\noptions: oat_milk extra_shot\nsay: with oat milk\ndo:"
+    assert menu_context(prompt) == "item: latte\noptions: oat_milk extra_shot\n"
+    assert menu_context("say: yes\ndo:") == ""
+
+
+def test_a_cached_menu_context_gives_the_logits_of_the_whole_prompt(primary: LocalBackend) -> None:
+    m = primary.model
+    assert m.fast is not None
+    prompt = _rows(1)[0]["prompt"]
+    other = prompt.replace(prompt.splitlines()[-2], "say: actually make that two")
+    m._contexts.clear()
+    _, cold = m.begin("", prompt)  # computes the context and keeps it
+    assert len(m._contexts) == 1
+    _, warm = m.begin("", prompt)  # only the utterance and the cue run
+    _, reused = m.begin("", other)
+    assert len(m._contexts) == 1
+    whole = m.fast.forward(m.encode(prompt), m.fast.new_cache(), prompt=True)
+    tol = TOLERANCE[m.fast.kernel]  # two passes instead of one: the kernel's rounding differs, no more
+    assert torch.allclose(cold, warm, atol=1e-4)
+    assert torch.allclose(warm, whole, atol=tol)
+    assert torch.allclose(reused, m.fast.forward(m.encode(other), m.fast.new_cache(), prompt=True), atol=tol)

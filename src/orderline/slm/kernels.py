@@ -12,11 +12,17 @@ AVX512 + AMX (native bf16)  8.2            11.7         3.9              fp32 47
 AVX2 (capped by env)        8.0            7.5          5.0              fp32 46, bf16 312, int8 111
 ==========================  =============  ===========  ===============  ==============
 
-A call is one prefill of a few dozen tokens plus about five decoding steps, so prefill decides: ``auto``
-takes bf16 where it is native and fp32 everywhere else. ``orderline bench slm --n 40`` under the AVX2 caps
-(2 shared cores, busy box): bf16 p50 1,246 / p95 2,024 ms, fp32 471 / 673 ms, int8 543 / 847 ms. int8 (per-channel weights through
-``aten._weight_int8pack_mm``) is fastest per decoding step but slower at prefill, so it is only taken when
-asked for (``ORDERLINE_SLM_KERNEL=int8``).
+A call is one prefill of a few dozen tokens plus about five decoding steps. The two phases want different
+kernels: prefill is compute-bound (bf16 where it is native, fp32 elsewhere), a decoding step streams every
+weight from memory once, so int8 weights (per output channel, through ``aten._weight_int8pack_mm``) win
+wherever memory bandwidth is modest, and by most on the slowest machines. ``auto`` takes both: the prefill
+kernel for passes over the prompt and int8 for decoding steps (two weight sets, about +110 MB).
+
+On a 2-vCPU AMD EPYC under the AVX2 caps, in one process alternating the two (a 46-token prompt, then
+decoding steps): fp32 prefill 100 ms with oneDNN-packed weights, a step 24.5 ms in fp32 and 14.0 ms with
+int8 weights. ``orderline bench slm`` (200 calls), old and new code run alternately on the same noisy VM:
+fp32 throughout p50 489 / p95 979 and 458 / 871 ms; fp32-packed prompt with int8 steps 309 / 594 and
+329 / 582 ms (the other gains: KV caches are no longer zeroed, every call runs on the model's own thread).
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from enum import StrEnum
 from orderline.core.cpu import REPORTED_FLAGS, read_cpuinfo
 
 KERNEL_ENV = "ORDERLINE_SLM_KERNEL"
-"""auto (default) | bf16 | fp32 | int8."""
+"""auto (default: the prefill kernel below, int8 decoding steps) | bf16 | fp32 | int8 (one kernel for both)."""
 
 _BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 _AARCH64_BF16_FLAGS = frozenset({"bf16", "svebf16"})
@@ -94,12 +100,32 @@ class CpuIsa:
 
 @dataclass(frozen=True)
 class KernelChoice:
+    """``kernel`` runs the prompt (prefill); ``step`` the decoding steps (default: the same)."""
+
     kernel: Kernel
     reason: str
     isa: CpuIsa
+    step: Kernel | None = None
+
+    @property
+    def step_kernel(self) -> Kernel:
+        return self.step or self.kernel
+
+    @property
+    def name(self) -> str:
+        """``fp32``, or ``fp32/int8`` (prefill/steps) when the steps run another kernel."""
+        if self.step_kernel is self.kernel:
+            return self.kernel.value
+        return f"{self.kernel.value}/{self.step_kernel.value}"
 
     def to_json(self) -> dict[str, object]:
-        return {"kernel": self.kernel.value, "reason": self.reason, **self.isa.to_json()}
+        return {
+            "kernel": self.name,
+            "prefill_kernel": self.kernel.value,
+            "step_kernel": self.step_kernel.value,
+            "reason": self.reason,
+            **self.isa.to_json(),
+        }
 
 
 def detect() -> CpuIsa:
@@ -127,9 +153,11 @@ def choose_kernel(isa: CpuIsa | None = None, override: str | None = None) -> Ker
     isa = isa or detect()
     wanted = (override if override is not None else os.environ.get(KERNEL_ENV, "auto")).strip().lower()
     if wanted in ("", "auto"):
+        step = Kernel.INT8 if int8_available() else None
+        steps = "; int8 weights for decoding steps" if step else ""
         if isa.native_bf16:
-            return KernelChoice(Kernel.BF16, "auto: native bf16", isa)
-        return KernelChoice(Kernel.FP32, "auto: no native bf16", isa)
+            return KernelChoice(Kernel.BF16, f"auto: native bf16{steps}", isa, step)
+        return KernelChoice(Kernel.FP32, f"auto: no native bf16{steps}", isa, step)
     try:
         kernel = Kernel(wanted)
     except ValueError:

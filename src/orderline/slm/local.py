@@ -4,8 +4,9 @@ Why this path (measured with ``orderline bench slm``; see docs/architecture.md):
 answers of a few tokens, per-call time is dominated by Python overhead per decoding step and by the
 prompt prefill. Merging the adapter into the base weights removes the LoRA matmuls; the KV cache of a
 fixed prompt prefix (the few-shot examples of the fallback model) is computed once and reused; the LM head
-computes only the tokens the call's grammar could emit (:mod:`orderline.slm.tokens`), and the matmul kernel
-(fp32, bf16 or int8 weights) is chosen for the CPU at start-up (:mod:`orderline.slm.kernels`).
+computes only the tokens the call's grammar could emit (:mod:`orderline.slm.tokens`), and the matmul kernels
+(fp32 or bf16 for the prompt, int8 weights for decoding steps) are chosen for the CPU at start-up
+(:mod:`orderline.slm.kernels`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ import structlog
 
 from orderline.slm.base import SlmBusyError, SlmRequest, SlmResult, SlmTimeoutError
 from orderline.slm.checkpoint import resolve_base
-from orderline.slm.fastllama import Dense, FastLlama, KvCache, check_against
+from orderline.slm.fastllama import Dense, FastLlama, KvCache, KvSpan, check_against
 from orderline.slm.grammar import Constraint, Grammar
 from orderline.slm.kernels import Kernel, KernelChoice, choose_kernel
 from orderline.slm.tokens import TokenTrie
@@ -41,7 +43,22 @@ HEADS_CACHED = 512
 MIN_CALL_S = 0.1
 """No call finishes sooner (a call prompt's prefill alone is 40-50 ms on 2 cores): a call that would get
 less than this once the model is free is not started (``busy``)."""
+CONTEXTS_CACHED = 64
+"""Menu contexts whose keys and values are kept (an item with its options and sizes, or a set of order
+lines: about 35 tokens, 1.6 MB each). A cached context leaves only the utterance to run: the prompt
+prefill, most of a call on a CPU without fast matmuls, shrinks to about a third."""
+QUEUED_S = 0.005
+"""A call that starts this long after it was asked waited behind others on the model's thread."""
 CHECK_PROMPT = "item: cheeseburger\nsay: no onions please\ndo:"
+
+
+def menu_context(rest: str) -> str:
+    """The menu context of a call prompt: every line but the last two (the utterance and the answer
+    cue), with its newline; ``""`` when there is none. It repeats across calls about the same item."""
+    lines = rest.split("\n")
+    if len(lines) <= 2:
+        return ""
+    return "\n".join(lines[:-2]) + "\n"
 
 
 class Head:
@@ -91,13 +108,18 @@ class LocalModel:
         self.pieces: list[str] = [str(self.tokenizer.decode([k])) for k in range(len(self.tokenizer))]
         self.trie = TokenTrie(self.pieces)
         self.lock = threading.Lock()
+        # One thread runs every call: torch's OpenMP team belongs to the thread that calls it, and calls
+        # arriving on the event loop's shared pool (a new team per thread, teams spinning against each
+        # other on 2 cores) took 30 % longer (bench slm under the AVX2 caps: p50 276 vs 217 ms).
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"slm-{self.name}")
         self.recent_s: deque[float] = deque(maxlen=20)
         self._prefix_cache: dict[str, Any] = {}
         self._heads: OrderedDict[Grammar, list[int]] = OrderedDict()
+        self._contexts: OrderedDict[tuple[str, str], tuple[KvSpan, list[int]]] = OrderedDict()
         log.info(
             "slm_kernel",
             model=self.name,
-            kernel=self.kernel.kernel.value if self.fast is not None else "transformers-fp32",
+            kernel=self.kernel_name,
             reason=self.kernel.reason,
             cpu=self.kernel.isa.model,
             capability=self.kernel.isa.capability,
@@ -106,22 +128,28 @@ class LocalModel:
     def _fast_decoder(self, model: Any) -> FastLlama | None:
         """The lean decoder with the chosen kernel, checked against transformers; fp32, then none, if not."""
         tokens = self.encode(CHECK_PROMPT)
-        kernels = [self.kernel.kernel] + ([Kernel.FP32] if self.kernel.kernel is not Kernel.FP32 else [])
-        for kernel in kernels:
+        chosen = self.kernel
+        tries = [
+            (chosen.kernel, chosen.step_kernel),
+            (chosen.kernel, chosen.kernel),
+            (Kernel.FP32, Kernel.FP32),
+        ]
+        for kernel, step in dict.fromkeys(tries):
             try:
-                fast = FastLlama(model, kernel=kernel)
+                fast = FastLlama(model, kernel=kernel, step_kernel=step)
                 check_against(model, fast, tokens)
             except (AttributeError, KeyError, TypeError, ValueError, RuntimeError) as exc:
-                log.warning("fast_decoder_unavailable", kernel=kernel.value, error=str(exc))
+                log.warning("fast_decoder_unavailable", kernel=f"{kernel}/{step}", error=str(exc))
                 continue
-            if kernel is not self.kernel.kernel:
-                self.kernel = KernelChoice(kernel, f"{self.kernel.kernel} failed the check", self.kernel.isa)
+            if (kernel, step) != tries[0]:
+                reason = f"{chosen.name} failed the check"
+                self.kernel = KernelChoice(kernel, reason, chosen.isa, step)
             return fast
         return None  # not a Llama layout: use transformers
 
     @property
     def kernel_name(self) -> str:
-        return self.kernel.kernel.value if self.fast is not None else "transformers-fp32"
+        return self.kernel.name if self.fast is not None else "transformers-fp32"
 
     def head(self, constraint: Constraint) -> Head | None:
         """The LM head for one call under ``constraint``, or ``None``: compute the whole vocabulary."""
@@ -155,7 +183,7 @@ class LocalModel:
 
             if self.fast is not None:
                 cache = self.fast.new_cache()
-                self.fast.forward(self.encode(prefix), cache)
+                self.fast.extend(self.encode(prefix), cache, prompt=True)
                 self._prefix_cache[prefix] = cache
             else:
                 with torch.inference_mode():
@@ -170,7 +198,34 @@ class LocalModel:
         With ``head`` the logits are those of ``head.tokens`` only, in that order.
         """
         state = self.prefix_state(prefix)
-        return self.advance(state, self.encode(rest), head)
+        ids = self.encode(rest)
+        if self.fast is None:
+            return self.advance(state, ids, head)
+        cache = state if state is not None else self.fast.new_cache()
+        rows = head.rows if head is not None else None
+        context = menu_context(rest)
+        key = (prefix, context)
+        hit = self._contexts.get(key) if context else None
+        if hit is not None and ids[: len(hit[1])] == hit[1] and len(ids) > len(hit[1]):
+            self._contexts.move_to_end(key)
+            cache.put(hit[0])  # only the utterance and the cue run
+            return cache, self.fast.forward(ids[len(hit[1]) :], cache, rows, prompt=True)
+        start = cache.length
+        logits = self.fast.forward(ids, cache, rows, prompt=True)
+        if context and hit is None:
+            self._keep_context(key, ids, start, cache)
+        return cache, logits
+
+    def _keep_context(self, key: tuple[str, str], ids: list[int], start: int, cache: KvCache) -> None:
+        """Keep the keys and values of the prompt's menu context (``key[1]``), computed by this call's
+        pass over the whole prompt (a position's keys do not depend on what follows it); least recently
+        used out past :data:`CONTEXTS_CACHED`. Skipped unless the context ends on a token boundary."""
+        context_ids = self.encode(key[1])
+        if ids[: len(context_ids)] != context_ids or len(ids) == len(context_ids):
+            return
+        self._contexts[key] = (cache.span(start, start + len(context_ids)), context_ids)
+        if len(self._contexts) > CONTEXTS_CACHED:
+            self._contexts.popitem(last=False)
 
     def advance(self, state: Any, ids: list[int], head: Head | None = None) -> tuple[Any, Any]:
         import torch
@@ -197,9 +252,10 @@ class LocalBackend:
         return self._name
 
     async def complete(self, request: SlmRequest) -> SlmResult:
-        """Decode in a worker thread; the deadline starts now, when the call is asked, not when it runs."""
+        """Decode on the model's own thread; the deadline starts now, when the call is asked, not when it runs."""
         deadline = time.monotonic() + request.timeout_s
-        return await asyncio.to_thread(self.complete_sync, request, deadline)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.model.executor, self.complete_sync, request, deadline)
 
     async def aclose(self) -> None:
         return None
@@ -214,7 +270,7 @@ class LocalBackend:
         """
         m = self.model
         asked = time.perf_counter()
-        if not self._acquire(deadline):
+        if not self._acquire(deadline, request.timeout_s):
             raise SlmBusyError(f"{self.name}: busy: the model was not free in time to start the call")
         try:
             started = time.perf_counter()
@@ -224,17 +280,20 @@ class LocalBackend:
         finally:
             m.lock.release()
 
-    def _acquire(self, deadline: float | None) -> bool:
+    def _acquire(self, deadline: float | None, timeout_s: float) -> bool:
         lock = self.model.lock
         if deadline is None:
             return lock.acquire()
+        need = max(MIN_CALL_S, self.model.typical_call_s())
         if lock.acquire(blocking=False):
-            if time.monotonic() < deadline:
+            # Queued on the model's thread behind other calls: start only if a typical call still fits.
+            queued = time.monotonic() - (deadline - timeout_s) > QUEUED_S
+            if time.monotonic() < deadline - (need if queued else 0.0):
                 return True
-            lock.release()  # the worker pool started us after the deadline
+            lock.release()
             return False
         # Held by another call: wait only while this one could still finish in a typical call's time.
-        wait = deadline - max(MIN_CALL_S, self.model.typical_call_s()) - time.monotonic()
+        wait = deadline - need - time.monotonic()
         return wait > 0 and lock.acquire(timeout=wait)
 
     def _decode(self, request: SlmRequest, deadline: float | None, started: float) -> SlmResult:
