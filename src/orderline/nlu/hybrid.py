@@ -16,6 +16,7 @@ left off the line and the customer is asked ("Should the Cheeseburger have no on
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from orderline.core.commands import (
@@ -250,11 +251,7 @@ def _refine(
             return False
         others = [menu.find_option(item, o) for o in tier1_heard - {option_id}]
         masked = _mask(text, [form for f in others if f is not None for form in option_forms(f[1])])
-        masked_words = tuple(masked.split())
-        if option_likeness(found[1], masked_words, masked) >= (1.0, 100.0):
-            return True
-        unexplained = tuple(w for w in masked_words if w in trouble)
-        return bool(unexplained) and option_likeness(found[1], unexplained, " ".join(unexplained))[0] > 0
+        return _said(option_forms(found[1]), masked, trouble)
 
     def asked_for(option_id: str) -> bool:
         """Tier 1 heard the customer ask for an option the item does not come with ("only cheese and
@@ -292,16 +289,10 @@ def _evidenced(ops: DslOps, point: CallPoint, menu: Menu, trouble: set[str]) -> 
     item = menu.item(point.lines[ops.line - 1].item)
     if item is None:
         return ops
-    words = normalize(point.say)
-    text = " ".join(words)
-    unexplained = tuple(w for w in words if w in trouble)
+    text = " ".join(normalize(point.say))
 
     def said(forms: set[str]) -> bool:
-        if any(f" {form} " in f" {text} " for form in forms):
-            return True
-        return (
-            bool(unexplained) and max(likeness(f, unexplained, " ".join(unexplained))[0] for f in forms) > 0
-        )
+        return _said(forms, text, trouble)
 
     modifiers = tuple(
         m
@@ -317,6 +308,20 @@ def _evidenced(ops: DslOps, point: CallPoint, menu: Menu, trouble: set[str]) -> 
         }
         size = size if said(forms) else None
     return replace(ops, modifiers=modifiers, size=size)
+
+
+def _said(forms: Collection[str], text: str, trouble: frozenset[str] | set[str]) -> bool:
+    """Is there evidence in ``text`` (normalised words) that the customer said one of ``forms``: heard
+    exactly (every word, and the form verbatim), or as words tier 1 could not explain that sound like it
+    ("bake in" for bacon)? The one test for both a modifier answer and a reference answer."""
+    words = tuple(text.split())
+    if forms and max(likeness(f, words, text) for f in forms) >= (1.0, 100.0):
+        return True
+    unexplained = tuple(w for w in words if w in trouble)
+    return (
+        bool(unexplained and forms)
+        and max(likeness(f, unexplained, " ".join(unexplained))[0] for f in forms) > 0
+    )
 
 
 def _same_lines(candidate: list[Command], tier1: tuple[Command, ...]) -> bool:
