@@ -92,7 +92,7 @@ class RunnerConfig:
     """How far ahead of real time reply audio may be sent (jitter buffer at the far end)."""
     hold_ms: int = 900
     """A turn whose words stop mid-sentence ("a cheeseburger and"), or a short one that could not be made
-    out ("uh", "um"), waits for the customer to go on until this much after it ended; if they do, both
+    out ("uh", "um"), waits this much longer for the customer to go on once it is transcribed; if they do, both
     parts are one turn. The silence endpoint alone (300-400 ms for short utterances) cut 8 of 10 paused
     turns in ``bench wire``; holding on the top hypothesis only, 4-5 of 10."""
     max_joins: int = 3
@@ -343,12 +343,18 @@ class VoiceRunner:
         *,
         may_hold: bool = True,
     ) -> None:
+        joinable = False
         try:
-            await self._respond_turn(event, prep, detected, watch, may_hold=may_hold)
+            joinable = await self._respond_turn(event, prep, detected, watch, may_hold=may_hold)
         except StaleRecordError:
             raise
         except StorageError as exc:  # Redis is down: nothing changed; say so and ask again
             await self._unsaved(exc)
+        finally:
+            # Only a turn left waiting for the customer to go on may be joined to what comes next: words the
+            # customer was asked to repeat must not be joined to the repetition (they would count twice).
+            if not joinable and self._held is watch:
+                self._held = None
 
     def _unsure(self, event: TurnEnded, prepared: Prepared) -> bool:
         """Words that stop mid-sentence, or a short utterance that could not be made out: worth waiting
@@ -366,7 +372,8 @@ class VoiceRunner:
 
     async def _respond_turn(
         self, event: TurnEnded, prep: _Preparation | None, detected: float, watch: _Held, *, may_hold: bool
-    ) -> None:
+    ) -> bool:
+        """Commit the turn; ``True`` when it was left for the customer's next words to join instead."""
         async with self._turn_lock:
             endpoint_ms = float(event.detected_ms - event.end_ms)
             result: tuple[Prepared, TurnContext, float] | None = None
@@ -378,11 +385,10 @@ class VoiceRunner:
                 result = await self._prepare(event.audio)
             prepared, ctx, _work_ms = result
             if may_hold and self._unsure(event, prepared):
-                left = self.config.hold_ms / 1000 - (time.perf_counter() - detected)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(watch.resumed.wait(), max(0.0, left))
+                    await asyncio.wait_for(watch.resumed.wait(), self.config.hold_ms / 1000)
                 if watch.resumed.is_set():
-                    return  # the next TurnEnded carries both parts
+                    return True  # the next TurnEnded carries both parts
                 now = time.perf_counter()
                 endpoint_ms += (now - detected) * 1000
                 detected = now
@@ -397,7 +403,7 @@ class VoiceRunner:
                 prepared=was_prepared,
             )
             if self.taken_over:
-                return
+                return False
             try:
                 outcome = await self.conversations.commit(self.record, ctx, prepared.turn, voice=voice)
             except (StaleRecordError, SessionHeldError):
@@ -405,11 +411,11 @@ class VoiceRunner:
                 # a held conversation is the crew's, otherwise the customer hears the turn run afresh
                 fresh = await self.conversations.storage.load_record(self.record.session_id)
                 if fresh is None:
-                    return
+                    return False
                 self.record = fresh
                 if fresh.held_by is not None:
                     await self.held(fresh.held_by)
-                    return
+                    return False
                 prepared, ctx, _work_ms = await self._prepare(event.audio)
                 outcome = await self.conversations.commit(self.record, ctx, prepared.turn, voice=voice)
             self.record = outcome.record
@@ -441,6 +447,7 @@ class VoiceRunner:
                 await self.out.event(
                     "submitted", {"order_id": self.record.order.id, "entry_id": outcome.submitted.entry_id}
                 )
+            return False
 
     async def _unsaved(self, error: Exception) -> None:
         """A turn that could not be stored changes nothing; the customer hears that and is asked to repeat it,
