@@ -22,7 +22,7 @@ On a 2-vCPU AMD EPYC under the AVX2 caps, in one process alternating the two (a 
 decoding steps): fp32 prefill 100 ms with oneDNN-packed weights, a step 24.5 ms in fp32 and 14.0 ms with
 int8 weights. ``orderline bench slm`` (200 calls), old and new code run alternately on the same noisy VM:
 fp32 throughout p50 489 / p95 979 and 458 / 871 ms; fp32-packed prompt with int8 steps 309 / 594 and
-329 / 582 ms (the other gains: KV caches are no longer zeroed, every call runs on the model's own thread).
+329 / 582 ms (the new code also stopped zeroing KV caches and runs every call on the model's own thread).
 """
 
 from __future__ import annotations

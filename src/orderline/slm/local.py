@@ -108,9 +108,9 @@ class LocalModel:
         self.pieces: list[str] = [str(self.tokenizer.decode([k])) for k in range(len(self.tokenizer))]
         self.trie = TokenTrie(self.pieces)
         self.lock = threading.Lock()
-        # One thread runs every call: torch's OpenMP team belongs to the thread that calls it, and calls
-        # arriving on the event loop's shared pool (a new team per thread, teams spinning against each
-        # other on 2 cores) took 30 % longer (bench slm under the AVX2 caps: p50 276 vs 217 ms).
+        # One thread runs every call (they are serialised by the lock anyway): a call waiting for the model
+        # no longer holds a thread of the event loop's shared pool, and torch keeps one OpenMP team warm.
+        # (A speed difference against the shared pool was within this VM's noise.)
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"slm-{self.name}")
         self.recent_s: deque[float] = deque(maxlen=20)
         self._prefix_cache: dict[str, Any] = {}
