@@ -14,7 +14,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F  # noqa: N812
 
-from orderline.slm.kernels import Kernel
+from orderline.slm.kernels import Kernel, pair_name
 
 
 class Dense:
@@ -201,10 +201,7 @@ class FastLlama:
 
     @property
     def name(self) -> str:
-        """``fp32``, or ``fp32/int8`` when decoding steps run another kernel than the prompt."""
-        if self.step_kernel is self.kernel:
-            return self.kernel.value
-        return f"{self.kernel.value}/{self.step_kernel.value}"
+        return pair_name(self.kernel, self.step_kernel)
 
     def new_cache(self) -> KvCache:
         """An empty cache. Positions past ``length`` are never read, so its memory is not cleared: zeroing

@@ -98,6 +98,11 @@ class CpuIsa:
         }
 
 
+def pair_name(prefill: Kernel, step: Kernel) -> str:
+    """``fp32``, or ``fp32/int8`` (prefill/steps) when the steps run another kernel."""
+    return prefill.value if step is prefill else f"{prefill.value}/{step.value}"
+
+
 @dataclass(frozen=True)
 class KernelChoice:
     """``kernel`` runs the prompt (prefill); ``step`` the decoding steps (default: the same)."""
@@ -113,10 +118,7 @@ class KernelChoice:
 
     @property
     def name(self) -> str:
-        """``fp32``, or ``fp32/int8`` (prefill/steps) when the steps run another kernel."""
-        if self.step_kernel is self.kernel:
-            return self.kernel.value
-        return f"{self.kernel.value}/{self.step_kernel.value}"
+        return pair_name(self.kernel, self.step_kernel)
 
     def to_json(self) -> dict[str, object]:
         return {

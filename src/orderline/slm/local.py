@@ -30,7 +30,7 @@ from orderline.slm.base import SlmBusyError, SlmRequest, SlmResult, SlmTimeoutEr
 from orderline.slm.checkpoint import resolve_base
 from orderline.slm.fastllama import Dense, FastLlama, KvCache, KvSpan, check_against
 from orderline.slm.grammar import Constraint, Grammar
-from orderline.slm.kernels import Kernel, KernelChoice, choose_kernel
+from orderline.slm.kernels import Kernel, KernelChoice, choose_kernel, pair_name
 from orderline.slm.tokens import TokenTrie
 
 log = structlog.get_logger("orderline.slm.local")
@@ -139,7 +139,7 @@ class LocalModel:
                 fast = FastLlama(model, kernel=kernel, step_kernel=step)
                 check_against(model, fast, tokens)
             except (AttributeError, KeyError, TypeError, ValueError, RuntimeError) as exc:
-                log.warning("fast_decoder_unavailable", kernel=f"{kernel}/{step}", error=str(exc))
+                log.warning("fast_decoder_unavailable", kernel=pair_name(kernel, step), error=str(exc))
                 continue
             if (kernel, step) != tries[0]:
                 reason = f"{chosen.name} failed the check"
