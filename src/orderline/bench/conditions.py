@@ -8,8 +8,9 @@ the speech RMS) and the channel (the lane's 16 kHz microphone, or the phone: ban
 
 Conditions are split in two. **tune** conditions are the ones thresholds, prompts and rescoring may be
 adjusted on; **report** conditions are held back and only reported, so a gain that only fits the tuned
-conditions shows. Each report condition on the phone has a lane twin (same voice, noise and SNR), so the
-phone's cost is measured, not guessed.
+conditions shows. Every phone condition has a lane twin (same voice, noise and SNR), so the phone's cost
+is measured, not guessed; two phone conditions are tune conditions, so work on the 8 kHz path has somewhere
+to be tuned that is not the report set.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ CONDITIONS: tuple[Condition, ...] = (
     _c("piper-disguised", "babble", 10, "lane", "tune"),
     _c("piper-fast-high", "wind", 10, "lane", "tune"),
     _c("espeak-us-m", "engine", 20, "lane", "tune"),
+    _c("piper-disguised", "engine", 10, "phone", "tune"),
+    _c("espeak-us-m", "engine", 20, "phone", "tune"),
     # reported only: other disguises, other noises, other levels, the phone (each with its lane twin)
     _c("piper-slow-low", "engine", 10, "lane", "report"),
     _c("piper-slow-low", "engine", 10, "phone", "report"),
