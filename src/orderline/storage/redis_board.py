@@ -127,4 +127,4 @@ class BoardMixin:
                 if isinstance(data, dict):
                     yield data
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed from redis 8.2
